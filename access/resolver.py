@@ -1,0 +1,105 @@
+"""Resolving a person (tenant + object id or UPN) to a principal, with a TTL cache.
+
+The directory lookup itself is a protocol implemented by ``connectors.graph_directory`` so that
+this package stays free of SDKs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from access.principal import Principal
+
+
+class UnknownUser(LookupError):
+    """The directory has no such user (or the id is not a user)."""
+
+
+class DirectoryUnavailable(RuntimeError):
+    """The directory could not be asked (down, throttled past our patience, misconfigured).
+
+    Callers must fail closed: no documents are used when this is raised.
+    """
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """The few directory facts about a user that the assistant needs."""
+
+    id: str
+    user_principal_name: str
+    display_name: str
+    preferred_language: str | None = None
+
+
+class Directory(Protocol):
+    """A directory of users and groups (Entra ID through Graph in production and in the dev tenant)."""
+
+    async def get_user(self, id_or_upn: str) -> UserInfo:
+        """Look a user up by object id or user principal name; raise ``UnknownUser``."""
+        ...
+
+    async def transitive_group_ids(self, user_id: str) -> list[str]:
+        """Object ids of all groups the user belongs to, directly or through nesting."""
+        ...
+
+
+class PrincipalResolver:
+    """Turns (tenant, user) into a ``Principal``; group lists are cached for ``ttl_s`` seconds."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        tenant_id: str,
+        ttl_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._directory = directory
+        self._tenant_id = tenant_id.lower()
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def tenant_id(self) -> str:
+        return self._tenant_id
+
+    async def resolve(self, user: str, tenant_id: str | None = None) -> Principal:
+        """Resolve an object id or UPN. A user of another tenant is refused (``UnknownUser``)."""
+        if tenant_id is not None and tenant_id.lower() != self._tenant_id:
+            raise UnknownUser(f"tenant {tenant_id} is not served here")
+        key = user.strip().lower()
+        if not key:
+            raise UnknownUser("empty user id")
+        cached = self._cache.get(key)
+        if cached and self._clock() - cached[0] < self._ttl_s:
+            return cached[1]
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(key)
+            if cached and self._clock() - cached[0] < self._ttl_s:
+                return cached[1]
+            info = await self._directory.get_user(key)
+            groups = await self._directory.transitive_group_ids(info.id)
+            principal = Principal(
+                tenant_id=self._tenant_id,
+                user_id=info.id.lower(),
+                group_ids=frozenset(g.lower() for g in groups),
+                display_name=info.display_name,
+            )
+            now = self._clock()
+            self._cache[key] = (now, principal)
+            self._cache[principal.user_id] = (now, principal)
+            return principal
+
+    def forget(self, user: str | None = None) -> None:
+        """Drop one cached user, or everything."""
+        if user is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(user.lower(), None)

@@ -1,0 +1,1 @@
+"""Prompts, the answer pipeline, citations and the wording of answers."""

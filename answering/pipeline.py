@@ -1,0 +1,189 @@
+"""The answer pipeline: permitted retrieval → prompt → streamed LLM answer → citations.
+
+``AnswerService`` knows nothing about channels. It is given a question, the audience whose
+permissions apply, and a language hint, and yields text deltas followed by one final ``Answer``.
+It never raises for expected trouble (no index, nothing permitted matches, LLM down): those
+become polite answers with an ``outcome`` code the caller can log and test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from access import Audience
+from answering import messages
+from answering.citations import Citation, clean_answer, resolve_citations
+from answering.language import detect_language
+from answering.prompts import build_messages, group_sources
+from connectors.llm import ChatModel, LLMUnavailable
+from retrieval.embedding import Embedder
+from retrieval.index import HybridIndex, RelevanceGate
+from retrieval.types import Hit
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The final answer. ``outcome``: answered, no_match, no_index, llm_down, too_long, empty, timeout."""
+
+    text: str
+    citations: list[Citation]
+    language: str
+    outcome: str
+    model: str = ""
+    retrieved: list[Hit] = field(default_factory=list)
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+AnswerEvent = TextDelta | Answer
+
+
+def normalise_question(question: str) -> str:
+    """Strip control characters and collapse whitespace."""
+    return " ".join(_CONTROL.sub(" ", question).split())
+
+
+class AnswerService:
+    """Answers questions from the permitted part of the index."""
+
+    def __init__(
+        self,
+        index: Callable[[], HybridIndex | None],
+        embedder: Embedder,
+        llm: ChatModel,
+        top_k: int = 4,
+        max_question_chars: int = 2000,
+        gate: RelevanceGate | None = None,
+    ) -> None:
+        self._index = index
+        self._embedder = embedder
+        self._llm = llm
+        self._top_k = top_k
+        self._max_chars = max_question_chars
+        self._gate = gate or RelevanceGate()
+
+    async def search(self, query: str, *, audience: Audience, k: int | None = None) -> list[Hit]:
+        """Ranked permitted chunks (no LLM). Raises ``LookupError`` when there is no index yet."""
+        index = self._index()
+        if index is None:
+            raise LookupError("no index snapshot loaded")
+        query = normalise_question(query)[: self._max_chars]
+        if not query:
+            return []
+        vector = (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
+        return index.search(query, vector, audience=audience, k=k or self._top_k)
+
+    async def stream(
+        self, question: str, *, audience: Audience, language_hint: str | None = None
+    ) -> AsyncIterator[AnswerEvent]:
+        started = time.perf_counter()
+        question = normalise_question(question)
+        language = detect_language(question, language_hint)
+
+        def final(text: str, outcome: str, citations: list[Citation] | None = None, hits: list[Hit] | None = None) -> Answer:
+            return Answer(
+                text=text,
+                citations=citations or [],
+                language=language,
+                outcome=outcome,
+                model=self._llm.name if outcome == "answered" else "",
+                retrieved=hits or [],
+                latency_s=time.perf_counter() - started,
+            )
+
+        if not question:
+            yield final(messages.text("empty", language), "empty")
+            return
+        if len(question) > self._max_chars:
+            yield final(messages.text("too_long", language, length=len(question), limit=self._max_chars), "too_long")
+            return
+        try:
+            hits = await self.search(question, audience=audience)
+        except LookupError:
+            yield final(messages.text("no_index", language), "no_index")
+            return
+        hits = [h for h in hits if self._gate.passes(h)]
+        if not hits:
+            yield final(messages.text("no_match", language), "no_match")
+            return
+        sources = group_sources(hits)
+        prompt = build_messages(question, sources, language)
+        stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
+        try:
+            async for delta in self._llm.stream(prompt):
+                visible = stream_filter.feed(delta)
+                if visible:
+                    yield TextDelta(visible)
+        except LLMUnavailable:
+            yield final(messages.text("llm_down", language), "llm_down", hits=hits)
+            return
+        tail = stream_filter.flush()
+        if not stream_filter.text.strip():
+            tail += messages.text("extract", language, snippet=sources[0].snippet)
+        text, citations = resolve_citations(stream_filter.text + tail, sources)
+        suffix = text[len((stream_filter.text + tail).strip()) :]
+        if tail or suffix:
+            yield TextDelta(tail + suffix)
+        yield final(text, "answered", citations, hits)
+
+    async def answer(self, question: str, *, audience: Audience, language_hint: str | None = None) -> Answer:
+        """The final answer only (the CLI and tests)."""
+        async for event in self.stream(question, audience=audience, language_hint=language_hint):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("answer stream ended without an answer")
+
+
+class _StreamFilter:
+    """Cleans the model's stream as it arrives, so what is streamed is what is stored.
+
+    Cuts a leading "Answer:" label and drops ``[n]`` markers that point at no shown source.
+    Text is held back only while it could still be the start of a label or a marker.
+    """
+
+    _HOLD = 12
+    _PARTIAL_MARKER = re.compile(r"\[\d{0,3}$")
+    _MARKER = re.compile(r"\[(\d{1,3})\]")
+
+    def __init__(self, valid_numbers: set[int]) -> None:
+        self._valid = valid_numbers
+        self._pending = ""
+        self._started = False
+        self.text = ""
+
+    def _drop_invalid(self, text: str) -> str:
+        return self._MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in self._valid else "", text)
+
+    def feed(self, delta: str) -> str:
+        self._pending += delta
+        if not self._started:
+            if len(self._pending) < self._HOLD:
+                return ""
+            self._pending = clean_answer(self._pending) + (" " if self._pending[-1:].isspace() else "")
+            self._started = True
+        partial = self._PARTIAL_MARKER.search(self._pending)
+        cut = partial.start() if partial else len(self._pending)
+        ready, self._pending = self._pending[:cut], self._pending[cut:]
+        ready = self._drop_invalid(ready)
+        self.text += ready
+        return ready
+
+    def flush(self) -> str:
+        rest = self._pending if self._started else clean_answer(self._pending)
+        self._pending, self._started = "", True
+        rest = self._drop_invalid(rest)
+        self.text += rest
+        return rest

@@ -1,0 +1,57 @@
+"""Entra ID users and transitive group memberships through Graph (implements ``access.Directory``)."""
+
+from __future__ import annotations
+
+import logging
+
+from msgraph import GraphServiceClient
+
+from access import DirectoryUnavailable, UnknownUser, UserInfo
+from connectors.errors import is_not_found, is_unavailable
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPE = "#microsoft.graph.group"
+
+
+class GraphDirectory:
+    """Looks users and their groups up through ``/users`` and ``/transitiveMemberOf``."""
+
+    def __init__(self, client: GraphServiceClient) -> None:
+        self._client = client
+
+    async def get_user(self, id_or_upn: str) -> UserInfo:
+        try:
+            user = await self._client.users.by_user_id(id_or_upn).get()
+        except Exception as exc:
+            if is_not_found(exc):
+                raise UnknownUser(id_or_upn) from exc
+            if is_unavailable(exc):
+                raise DirectoryUnavailable(f"Graph user lookup failed: {exc}") from exc
+            raise DirectoryUnavailable(f"unexpected Graph error: {type(exc).__name__}") from exc
+        if user is None or not user.id:
+            raise UnknownUser(id_or_upn)
+        return UserInfo(
+            id=user.id,
+            user_principal_name=user.user_principal_name or "",
+            display_name=user.display_name or "",
+            preferred_language=user.preferred_language,
+        )
+
+    async def transitive_group_ids(self, user_id: str) -> list[str]:
+        groups: list[str] = []
+        builder = self._client.users.by_user_id(user_id).transitive_member_of
+        try:
+            page = await builder.get()
+            while page is not None:
+                for item in page.value or []:
+                    if item.odata_type == GROUP_TYPE and item.id:
+                        groups.append(item.id)
+                if not page.odata_next_link:
+                    break
+                page = await builder.with_url(page.odata_next_link).get()
+        except Exception as exc:
+            if is_not_found(exc):
+                raise UnknownUser(user_id) from exc
+            raise DirectoryUnavailable(f"Graph group lookup failed: {exc}") from exc
+        return groups

@@ -1,0 +1,127 @@
+"""Building the Microsoft Graph client (msgraph-sdk over azure-identity) from settings.
+
+Everything Entra-related derives from ``AZURE_AUTHORITY_HOST`` and ``GRAPH_BASE_URL`` so that a
+sovereign cloud, or the local dev tenant, is only configuration. Two SDK details matter:
+
+* azure-identity must be told ``disable_instance_discovery=True`` for an authority that is not
+  one of Microsoft's (otherwise MSAL asks login.microsoftonline.com whether it is valid);
+* the kiota auth provider attaches the token only for its ``allowed_hosts``, so the Graph host
+  must be listed there or requests go out without a token.
+
+Outbound TLS trusts ``SSL_CERT_FILE`` when it is set (the dev tenant's CA), for both the token
+requests and Graph.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from azure.identity.aio import CertificateCredential, ClientSecretCredential
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph_core import GraphClientFactory
+
+_PUBLIC_AUTHORITIES = {
+    "login.microsoftonline.com",
+    "login.microsoftonline.us",
+    "login.chinacloudapi.cn",
+    "login.partner.microsoftonline.cn",
+}
+_NATIONAL_GRAPH_HOSTS = {
+    "graph.microsoft.com",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "microsoftgraph.chinacloudapi.cn",
+}
+
+
+@dataclass(frozen=True)
+class GraphConfig:
+    """What the Graph connector needs, taken from ``Settings`` by ``app.py``."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: str | None
+    certificate_path: Path | None
+    authority_host: str
+    base_url: str
+    ca_file: Path | None
+    timeout_s: float = 30.0
+
+    @property
+    def graph_host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def scope(self) -> str:
+        host = self.graph_host
+        if host in _NATIONAL_GRAPH_HOSTS:
+            return f"https://{host}/.default"
+        return "https://graph.microsoft.com/.default"
+
+
+def ssl_context(ca_file: Path | None) -> ssl.SSLContext:
+    """System trust plus ``ca_file`` (when given)."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+def build_credential(config: GraphConfig) -> Any:
+    """An async azure-identity credential for app-only Graph access."""
+    authority_host = urlsplit(config.authority_host).hostname or ""
+    kwargs: dict[str, Any] = {
+        "authority": config.authority_host,
+        "disable_instance_discovery": authority_host not in _PUBLIC_AUTHORITIES,
+    }
+    if config.ca_file is not None:
+        kwargs["connection_verify"] = str(config.ca_file)
+    if config.client_secret:
+        return ClientSecretCredential(
+            config.tenant_id, config.client_id, config.client_secret, **kwargs
+        )
+    if config.certificate_path is not None:
+        return CertificateCredential(
+            config.tenant_id, config.client_id, str(config.certificate_path), **kwargs
+        )
+    raise ValueError("Graph needs AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+
+
+@dataclass
+class GraphConnection:
+    """A ready Graph client and the resources to close with it."""
+
+    client: GraphServiceClient
+    credential: Any
+    http: httpx.AsyncClient
+    config: GraphConfig
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.credential.close()
+
+
+def connect(config: GraphConfig) -> GraphConnection:
+    """Create the Graph client; no request is made until it is used."""
+    credential = build_credential(config)
+    auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[config.scope], allowed_hosts=[config.graph_host]
+    )
+    http = GraphClientFactory.create_with_default_middleware(
+        client=httpx.AsyncClient(
+            verify=ssl_context(config.ca_file),
+            timeout=httpx.Timeout(config.timeout_s),
+            trust_env=False,
+        )
+    )
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = config.base_url.rstrip("/")
+    return GraphConnection(GraphServiceClient(request_adapter=adapter), credential, http, config)

@@ -1,0 +1,1 @@
+"""Extraction, chunking, embedding, the hybrid index with ACL pre-filtering, and ingestion."""

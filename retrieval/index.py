@@ -1,0 +1,130 @@
+"""The hybrid index: FAISS (dense) and BM25 (lexical), ACL-filtered *before* ranking.
+
+A snapshot is immutable. The permitted rows for an audience are computed first from per-key
+posting lists; both rankers then only ever look at those rows (FAISS through an ``IDSelector``,
+BM25 by masking its score vector), and the two rankings are fused with reciprocal rank fusion.
+A chunk whose ACL is empty is in no posting list and therefore readable by nobody.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from access import Audience
+from retrieval.lexical import LexicalIndex, top_k_masked
+from retrieval.types import Chunk, Hit
+
+RRF_K = 60
+"""Reciprocal-rank-fusion constant (Cormack et al. 2009); large enough that rank 1 doesn't dominate."""
+
+
+@dataclass(frozen=True)
+class RelevanceGate:
+    """When is a hit good enough to be called a match (otherwise: "nothing permitted matches")?
+
+    A hit passes if its dense similarity reaches ``min_dense`` or it shares at least
+    ``min_lexical`` BM25 score with the query.
+    """
+
+    min_dense: float = 0.80
+    min_lexical: float = 1.0
+
+    def passes(self, hit: Hit) -> bool:
+        dense_ok = hit.dense_score is not None and hit.dense_score >= self.min_dense
+        lexical_ok = hit.lexical_score is not None and hit.lexical_score >= self.min_lexical
+        return dense_ok or lexical_ok
+
+
+class HybridIndex:
+    """Search over one immutable set of chunks with their vectors."""
+
+    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray, embedder_name: str) -> None:
+        if len(chunks) != vectors.shape[0]:
+            raise ValueError(f"{len(chunks)} chunks but {vectors.shape[0]} vectors")
+        self.chunks = list(chunks)
+        self.embedder_name = embedder_name
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
+        self._faiss = faiss.IndexFlatIP(max(self.dim, 1))
+        if len(self.chunks):
+            self._faiss.add(self.vectors)
+        self._lexical = LexicalIndex([c.indexed_text for c in self.chunks])
+        postings: dict[str, list[int]] = defaultdict(list)
+        for row, chunk in enumerate(self.chunks):
+            for key in chunk.acl:
+                postings[key].append(row)
+        self._postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    @property
+    def document_count(self) -> int:
+        return len({(c.doc.drive_id, c.doc.item_id) for c in self.chunks})
+
+    def permitted_rows(self, audience: Audience) -> np.ndarray:
+        """Rows every member of ``audience`` may read (sorted). Empty ACL rows are never included."""
+        result: np.ndarray | None = None
+        for member in audience.members:
+            lists = [self._postings[k] for k in member.acl_keys if k in self._postings]
+            rows = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=np.int64)
+            result = rows if result is None else np.intersect1d(result, rows, assume_unique=True)
+            if result.size == 0:
+                break
+        return result if result is not None else np.zeros(0, dtype=np.int64)
+
+    def search(
+        self,
+        query: str,
+        query_vector: np.ndarray,
+        *,
+        audience: Audience,
+        k: int = 5,
+        mode: str = "hybrid",
+    ) -> list[Hit]:
+        """The ``k`` best permitted chunks. ``mode`` is ``hybrid``, ``dense`` or ``lexical``."""
+        allowed = self.permitted_rows(audience)
+        if allowed.size == 0 or k <= 0:
+            return []
+        depth = min(allowed.size, max(4 * k, 20))
+        dense = self._dense(query_vector, allowed, depth) if mode in ("hybrid", "dense") else []
+        lexical = (
+            top_k_masked(self._lexical.scores(query), allowed, depth)
+            if mode in ("hybrid", "lexical")
+            else []
+        )
+        dense_scores = dict(dense)
+        lexical_scores = dict(lexical)
+        fused: dict[int, float] = defaultdict(float)
+        for ranking in (dense, lexical):
+            for rank, (row, _) in enumerate(ranking):
+                fused[row] += 1.0 / (RRF_K + rank + 1)
+        # Rows found only by one ranker still need the other's score for diagnosis and gating.
+        missing_dense = [r for r in fused if r not in dense_scores]
+        if missing_dense and self.dim:
+            sims = self.vectors[missing_dense] @ np.asarray(query_vector, dtype=np.float32)
+            dense_scores.update(zip(missing_dense, (float(s) for s in sims), strict=True))
+        order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+        return [
+            Hit(
+                chunk=self.chunks[row],
+                score=fused[row],
+                dense_score=dense_scores.get(row),
+                lexical_score=lexical_scores.get(row, 0.0),
+            )
+            for row in order
+        ]
+
+    def _dense(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        if not self.dim:
+            return []
+        query = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
+        selector = faiss.IDSelectorBatch(allowed)
+        params = faiss.SearchParameters(sel=selector)
+        scores, rows = self._faiss.search(query, depth, params=params)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]

@@ -1,0 +1,254 @@
+"""The ingestion pipeline: source changes → extract → chunk → embed → snapshot.
+
+The working set starts from the current snapshot, changes are applied per document, and at each
+``Checkpoint`` a new snapshot is written *before* the drive's cursor is saved. A sync killed at
+any point therefore resumes from the last saved cursor and re-applies changes idempotently (an
+upsert replaces all chunks of its document).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.chunking import chunk_document
+from retrieval.embedding import Embedder
+from retrieval.extract import ExtractionError, ExtractorRegistry
+from retrieval.snapshots import SnapshotStore
+from retrieval.source import Checkpoint, CursorReset, Delete, DocumentSource, Failure, Upsert
+from retrieval.types import Chunk
+
+log = logging.getLogger(__name__)
+
+DocKey = tuple[str, str]
+
+
+@dataclass
+class SyncReport:
+    """What one sync did; printed, and kept as ``DATA_DIR/sync/last_report.json``."""
+
+    started: float = field(default_factory=time.time)
+    finished: float = 0.0
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    permission_only: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    unknown_permission_items: int = 0
+    drives_reset: int = 0
+    documents_in_index: int = 0
+    chunks_in_index: int = 0
+    snapshot_id: str | None = None
+    timings_s: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def duration_s(self) -> float:
+        return max(0.0, (self.finished or time.time()) - self.started)
+
+    @property
+    def documents_per_second(self) -> float:
+        processed = self.added + self.updated + self.permission_only
+        return processed / self.duration_s if self.duration_s else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skipped"] = dict(self.skipped)
+        data["timings_s"] = {k: round(v, 3) for k, v in self.timings_s.items()}
+        data["duration_s"] = round(self.duration_s, 3)
+        data["documents_per_second"] = round(self.documents_per_second, 2)
+        return data
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{k}={v}" for k, v in sorted(self.skipped.items())) or "none"
+        return (
+            f"sync finished in {self.duration_s:.1f}s: added={self.added} updated={self.updated} "
+            f"deleted={self.deleted} permission_only={self.permission_only} skipped: {skipped}; "
+            f"unknown_permission_items={self.unknown_permission_items} "
+            f"drives_reset={self.drives_reset}; index: {self.documents_in_index} documents, "
+            f"{self.chunks_in_index} chunks; {self.documents_per_second:.1f} documents/s"
+        )
+
+
+class SyncState:
+    """Per-drive cursors, saved atomically in ``DATA_DIR/sync``."""
+
+    def __init__(self, sync_dir: Path) -> None:
+        self.sync_dir = Path(sync_dir)
+        self.cursor_file = self.sync_dir / "cursors.json"
+        self.report_file = self.sync_dir / "last_report.json"
+
+    def load_cursors(self) -> dict[str, str]:
+        try:
+            return dict(json.loads(self.cursor_file.read_text()))
+        except FileNotFoundError:
+            return {}
+
+    def _write(self, path: Path, data: Any) -> None:
+        self.sync_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, ensure_ascii=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def save_cursors(self, cursors: dict[str, str]) -> None:
+        self._write(self.cursor_file, cursors)
+
+    def save_report(self, report: SyncReport) -> None:
+        self._write(self.report_file, report.as_dict())
+
+    def load_report(self) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(self.report_file.read_text()))
+        except FileNotFoundError:
+            return None
+
+
+class Ingestor:
+    """Applies a source's changes to the index, writing snapshots at checkpoints."""
+
+    def __init__(
+        self,
+        store: SnapshotStore,
+        state: SyncState,
+        embedder: Embedder,
+        extractors: ExtractorRegistry,
+        max_document_bytes: int,
+    ) -> None:
+        self._store = store
+        self._state = state
+        self._embedder = embedder
+        self._extractors = extractors
+        self._max_bytes = max_document_bytes
+
+    def _load_working_set(self) -> dict[DocKey, tuple[list[Chunk], np.ndarray]]:
+        if self._store.current_id() is None:
+            return {}
+        chunks, vectors, meta = self._store.load()
+        if meta.get("embedder") != self._embedder.name:
+            log.warning("embedder changed (%s -> %s): re-indexing everything", meta.get("embedder"), self._embedder.name)
+            self._state.save_cursors({})
+            return {}
+        docs: dict[DocKey, tuple[list[Chunk], list[np.ndarray]]] = {}
+        for chunk, vector in zip(chunks, vectors, strict=True):
+            entry = docs.setdefault((chunk.doc.drive_id, chunk.doc.item_id), ([], []))
+            entry[0].append(chunk)
+            entry[1].append(vector)
+        return {k: (c, np.stack(v)) for k, (c, v) in docs.items()}
+
+    async def run(self, source: DocumentSource) -> SyncReport:
+        report = SyncReport()
+        working = self._load_working_set()
+        cursors = self._state.load_cursors()
+        dirty = False
+        known_tags = {key: chunks[0].doc.content_tag for key, (chunks, _) in working.items()}
+        # Drives being enumerated in full: documents not seen again by the checkpoint are gone.
+        unseen: dict[str, set[DocKey]] = {}
+        async for change in source.changes(cursors, known_tags):
+            if isinstance(change, (Upsert, Failure)):
+                drive_id = change.doc.drive_id if isinstance(change, Upsert) else change.drive_id
+                item_id = change.doc.item_id if isinstance(change, Upsert) else change.item_id
+                unseen.get(drive_id, set()).discard((drive_id, item_id))
+            if isinstance(change, Upsert):
+                dirty |= await self._apply_upsert(change, working, report)
+            elif isinstance(change, Delete):
+                if working.pop((change.drive_id, change.item_id), None) is not None:
+                    report.deleted += 1
+                    dirty = True
+            elif isinstance(change, Failure):
+                report.skipped[change.reason] += 1
+                log.warning("skipped %s (%s): %s", change.name, change.reason, change.detail)
+                if working.pop((change.drive_id, change.item_id), None) is not None:
+                    dirty = True
+            elif isinstance(change, CursorReset):
+                report.drives_reset += 1
+                unseen[change.drive_id] = {k for k in working if k[0] == change.drive_id}
+                cursors.pop(change.drive_id, None)
+                self._state.save_cursors(cursors)
+            elif isinstance(change, Checkpoint):
+                cursors[change.drive_id] = change.cursor
+                for key in unseen.pop(change.drive_id, set()):
+                    working.pop(key, None)
+                    report.deleted += 1
+                    dirty = True
+                if dirty or self._store.current_id() is None:
+                    report.snapshot_id = self._write_snapshot(working, report)
+                    dirty = False
+                self._state.save_cursors(cursors)
+        if dirty:
+            report.snapshot_id = self._write_snapshot(working, report)
+        report.documents_in_index = len(working)
+        report.chunks_in_index = sum(len(c) for c, _ in working.values())
+        report.finished = time.time()
+        self._state.save_report(report)
+        return report
+
+    def _write_snapshot(self, working: dict[DocKey, tuple[list[Chunk], np.ndarray]], report: SyncReport) -> str:
+        started = time.perf_counter()
+        chunks = [c for key in sorted(working) for c in working[key][0]]
+        parts = [working[key][1] for key in sorted(working) if len(working[key][0])]
+        vectors = np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
+        snapshot_id = self._store.write(chunks, vectors, self._embedder.name)
+        report.timings_s["indexing"] += time.perf_counter() - started
+        return snapshot_id
+
+    async def _apply_upsert(
+        self, change: Upsert, working: dict[DocKey, tuple[list[Chunk], np.ndarray]], report: SyncReport
+    ) -> bool:
+        key = (change.doc.drive_id, change.doc.item_id)
+        if change.unknown_permissions:
+            report.unknown_permission_items += 1
+        existing = working.get(key)
+        if change.content is None:
+            if existing is None:
+                report.skipped["missing_content"] += 1
+                return False
+            chunks, vectors = existing
+            working[key] = ([replace(c, acl=change.acl, doc=change.doc) for c in chunks], vectors)
+            report.permission_only += 1
+            return True
+        if len(change.content) > self._max_bytes:
+            report.skipped["too_large"] += 1
+            return working.pop(key, None) is not None
+        started = time.perf_counter()
+        try:
+            extracted = await asyncio.to_thread(
+                self._extractors.extract,
+                change.content,
+                change.doc.name or change.doc.title,
+                change.media_type,
+                "",
+            )
+        except ExtractionError as exc:
+            report.skipped[exc.reason] += 1
+            log.warning("skipped %s (%s): %s", change.doc.name, exc.reason, exc.detail)
+            return working.pop(key, None) is not None
+        finally:
+            report.timings_s["extraction"] += time.perf_counter() - started
+        doc = change.doc
+        if extracted.title and (not doc.title or doc.title == _stem(doc.name)):
+            doc = replace(doc, title=extracted.title)
+        chunks = chunk_document(doc, extracted, change.acl)
+        started = time.perf_counter()
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, [c.indexed_text for c in chunks])
+        report.timings_s["embedding"] += time.perf_counter() - started
+        if existing is None:
+            report.added += 1
+        else:
+            report.updated += 1
+        working[key] = (chunks, vectors)
+        return True
+
+
+def _stem(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else name

@@ -1,0 +1,90 @@
+"""BM25 tokenisation for a German and English corpus.
+
+Every token is reduced by both the German and the English Snowball stemmer (both stems are kept
+when they differ), so one index serves both languages and a question in either language matches
+inflected forms ("Reisekosten" / "Reisekostenrichtlinien", "policy" / "policies"). Stop words of
+both languages are dropped. German umlauts are folded so "Büro" and "Buero" meet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_TOKEN = re.compile(r"[\w][\w\-]*[\w]|[\w]", re.UNICODE)
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+STOPWORDS = frozenset(
+    """
+    a an and are as at be by for from has have how i in is it its of on or that the this to was
+    what when where which who why will with you your can do does my me we our us they them their
+    der die das den dem des ein eine einer eines einem einen und oder ist sind war wie was wer wo
+    wann warum welche welcher welches im in an auf aus bei mit nach von vor zu zum zur fuer ueber
+    unter ich du er sie es wir ihr mein meine dein sich nicht auch noch nur muss darf kann soll
+    wird werden hat haben gibt gilt man am um als ja nein bitte
+    """.split()
+)
+
+
+class BilingualTokenizer:
+    """Lower-case, fold, drop stop words, stem with the German and the English stemmer."""
+
+    def __init__(self) -> None:
+        self._de = Stemmer.Stemmer("german")
+        self._en = Stemmer.Stemmer("english")
+
+    def tokens(self, text: str) -> list[str]:
+        words = [w.translate(_FOLD) for w in _TOKEN.findall(text.lower())]
+        words = [w for w in words if w not in STOPWORDS and len(w) > 1]
+        out: list[str] = []
+        for word, de, en in zip(
+            words, self._de.stemWords(words), self._en.stemWords(words), strict=True
+        ):
+            out.append(de)
+            if en != de:
+                out.append(en)
+            if "-" in word:
+                out.extend(part for part in word.split("-") if len(part) > 1)
+        return out
+
+
+class LexicalIndex:
+    """BM25 over a fixed list of texts (built once per snapshot)."""
+
+    def __init__(self, texts: Sequence[str], tokenizer: BilingualTokenizer | None = None) -> None:
+        self._tokenizer = tokenizer or BilingualTokenizer()
+        self._size = len(texts)
+        self._bm25: bm25s.BM25 | None = None
+        if texts:
+            corpus = [self._tokenizer.tokens(t) or ["\u2400"] for t in texts]
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every text for ``query`` (zeros where no query term occurs)."""
+        if self._bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        vocab = self._bm25.vocab_dict
+        terms = [t for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
+        if not terms:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+
+def top_k_masked(scores: np.ndarray, allowed_rows: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The best ``k`` (row, score) pairs among ``allowed_rows`` with a positive score."""
+    if allowed_rows.size == 0 or scores.size == 0:
+        return []
+    candidate = scores[allowed_rows]
+    positive = np.nonzero(candidate > 0)[0]
+    if positive.size == 0:
+        return []
+    take = min(k, positive.size)
+    best = positive[np.argpartition(-candidate[positive], take - 1)[:take]]
+    best = best[np.argsort(-candidate[best], kind="stable")]
+    return [(int(allowed_rows[i]), float(candidate[i])) for i in best]
+

