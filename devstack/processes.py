@@ -135,7 +135,7 @@ def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads:
     model = model_path(models_dir)
     child = start(
         "llm",
-        [sys.executable, "-m", "devstack.llm_server", "--parent-pid", str(os.getpid()), "--",
+        [sys.executable, "-m", "devstack.child", str(os.getpid()), "-m", "llama_cpp.server",
          "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--chat_format", "alpaca", "--n_ctx", "4096", "--n_threads", str(threads),
          "--model_alias", "gemma-3-270m"],
@@ -146,8 +146,13 @@ def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads:
     return child, url
 
 
-def start_app(env: dict[str, str], log_dir: Path, port: int) -> tuple[Child, str]:
-    child = start("app", [sys.executable, "app.py", "serve"], log_dir, env={**env, "PORT": str(port)})
+def start_app(env: dict[str, str], log_dir: Path, port: int, name: str = "app") -> tuple[Child, str]:
+    child = start(
+        name,
+        [sys.executable, "-m", "devstack.child", str(os.getpid()), "app.py", "serve"],
+        log_dir,
+        env={**env, "PORT": str(port)},
+    )
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_ok(f"{url}/readyz"), child, 120, "app /readyz")
     return child, url
@@ -195,7 +200,7 @@ def start_stack(root: Path, models_dir: Path, page_size: int = 5) -> Stack:
         "LLM_API_KEY": "-",
         # The embedded 270M base model rambles: short answers, three passages, stop at a blank line.
         "LLM_MAX_TOKENS": "120",
-        "LLM_STOP": '["\\n\\n"]',
+        "LLM_STOP": '["\\n\\n", "###"]',
         "RETRIEVAL_TOP_K": "3",
         "DATA_DIR": str(root / "data"),
         "DEV_MODE": "true",

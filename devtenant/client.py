@@ -23,7 +23,6 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from msgraph.graph_request_adapter import GraphRequestAdapter
-from msgraph.graph_request_adapter import options as graph_middleware_options
 from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory
 
@@ -56,9 +55,7 @@ def graph_client(
         verify=ssl.create_default_context(cafile=info["ca_file"]),
         timeout=httpx.Timeout(100, connect=30),
     )
-    http = GraphClientFactory.create_with_default_middleware(
-        client=http, options=graph_middleware_options
-    )
+    http = GraphClientFactory.create_with_default_middleware(client=http)  # retry, redirect, ...
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = base_url
     return GraphServiceClient(request_adapter=adapter), http

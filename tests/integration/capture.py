@@ -1,0 +1,77 @@
+"""A local Bot Connector stand-in: receives what the bot sends to ``serviceUrl``.
+
+Implements the Bot Framework Connector REST calls a bot makes while replying
+(``POST /v3/conversations/{id}/activities[/{replyToId}]``, ``PUT`` for streaming updates) and
+records every activity per conversation, so tests can assert on what Teams would have shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from aiohttp import web
+
+
+class ConnectorCapture:
+    """Runs on its own thread and event loop; thread-safe accessors for tests."""
+
+    def __init__(self) -> None:
+        self._activities: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    async def _record(self, request: web.Request) -> web.Response:
+        conversation = request.match_info["conversation"]
+        try:
+            body = await request.json()
+        except Exception:  # noqa: BLE001 - record what we can
+            body = {"_raw": await request.text()}
+        body["_method"] = request.method
+        body["_path"] = request.path
+        with self._lock:
+            self._activities[conversation].append(body)
+        return web.json_response({"id": body.get("id") or uuid.uuid4().hex})
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("POST", "/v3/conversations/{conversation}/activities", self._record)
+        app.router.add_route("POST", "/v3/conversations/{conversation}/activities/{reply}", self._record)
+        app.router.add_route("PUT", "/v3/conversations/{conversation}/activities/{reply}", self._record)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def start(self) -> ConnectorCapture:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def activities(self, conversation: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._activities.get(conversation, []))
+
+    def wait_for_message(self, conversation: str, timeout: float = 90.0) -> dict[str, Any]:
+        """The final message the bot sent (streaming updates are typing activities)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for activity in self.activities(conversation):
+                if activity.get("type") == "message":
+                    return activity
+            time.sleep(0.1)
+        raise TimeoutError(f"no message in conversation {conversation}: {self.activities(conversation)}")

@@ -1,0 +1,86 @@
+"""The embedded default as real processes on loopback: dev tenant, llama.cpp server, the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devstack.processes import REPO, Stack, free_port, run_sync, start_app, start_stack
+from tests.integration.capture import ConnectorCapture
+
+MODELS = REPO / ".local" / "models"
+
+
+@dataclass
+class Running:
+    stack: Stack
+    app_url: str
+    sync_summary: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.stack.env
+
+    @property
+    def devtenant_url(self) -> str:
+        return self.stack.devtenant.info["url"]
+
+    def ask(self, user: str, question: str, **extra: Any) -> dict[str, Any]:
+        response = requests.post(f"{self.app_url}/api/ask", json={"question": question, "user": user, **extra}, timeout=120)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "app.py", *args],
+            cwd=REPO,
+            env={**os.environ, **self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture(scope="session")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    root = tmp_path_factory.mktemp("stack")
+    stack = start_stack(root, MODELS)
+    try:
+        summary = run_sync(stack.env, root / "logs")
+        child, url = start_app(stack.env, root / "logs", free_port())
+        stack.children.append(child)
+        yield Running(stack, url, summary)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def capture() -> Iterator[ConnectorCapture]:
+    connector = ConnectorCapture().start()
+    yield connector
+    connector.stop()
+
+
+def admin(running: Running, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    response = requests.request(
+        method, f"{running.devtenant_url}/_admin/{path}", json=body, verify=running.env["SSL_CERT_FILE"], timeout=10
+    )
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
+def search_json(running: Running, user: str, queries: list[str], tmp: Path, k: int = 5) -> list[dict[str, Any]]:
+    queries_file = tmp / f"queries-{abs(hash((user, tuple(queries))))}.txt"
+    queries_file.write_text("\n".join(queries) + "\n", encoding="utf-8")
+    result = running.cli("search", "--user", user, "--json", "-k", str(k), "--queries-file", str(queries_file))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
