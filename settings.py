@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     embedding_query_prefix: str = Field(default="", validation_alias="EMBEDDING_QUERY_PREFIX")
     embedding_passage_prefix: str = Field(default="", validation_alias="EMBEDDING_PASSAGE_PREFIX")
     retrieval_top_k: int = Field(default=4, gt=0, le=50, validation_alias="RETRIEVAL_TOP_K")
+    relevance_min_dense: float = Field(default=0.83, ge=-1, le=1, validation_alias="RELEVANCE_MIN_DENSE")
+    relevance_min_lexical: float = Field(default=1.0, ge=0, validation_alias="RELEVANCE_MIN_LEXICAL")
     max_document_bytes: int = Field(
         default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES"
     )

@@ -30,7 +30,7 @@ def _tenant_ok(request: web.Request, tenant: str) -> bool:
 def _aad_error(
     request: web.Request, status: int, error: str, code: int, description: str
 ) -> web.Response:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     trace_id, correlation_id = str(uuid.uuid4()), request.headers.get(
         "client-request-id", str(uuid.uuid4())
     )

@@ -14,7 +14,8 @@ same code talks to either Microsoft 365 or devtenant (see README.md):
 from __future__ import annotations
 
 import ssl
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx

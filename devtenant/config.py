@@ -5,9 +5,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 DEFAULT_SEED_DIR: Path = Path(__file__).resolve().parent / "seed"
 CONNECTION_FILE_NAME: str = "devtenant.json"

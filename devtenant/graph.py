@@ -9,7 +9,8 @@ using aiohttp's router.
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -47,8 +48,7 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
 def normalise_path(raw_path: str) -> str:
     """Decoded path below ``/v1.0`` without a trailing slash."""
     path = re.sub(r"/{2,}", "/", unquote(raw_path))
-    if path.startswith("/v1.0"):
-        path = path[len("/v1.0"):]
+    path = path.removeprefix("/v1.0")
     return path.rstrip("/") or "/"
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import json
 import re
 import uuid
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -55,7 +56,7 @@ def error_response(request: web.Request, error: GraphError) -> web.Response:
     """Graph's error envelope: ``{"error": {"code", "message", "innerError"}}``."""
     request_id = str(uuid.uuid4())
     inner: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"),
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
         "request-id": request_id,
         "client-request-id": request.headers.get("client-request-id", request_id),
     }

@@ -7,7 +7,8 @@ Tokens are opaque to clients; inside they carry the store epoch (bumped by
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web

@@ -12,7 +12,7 @@ SEED_TIME = "2024-01-15T09:00:00Z"
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stable_id(*parts: str) -> str:

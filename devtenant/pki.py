@@ -38,7 +38,7 @@ class PkiFiles:
     signing_cert: Path
 
     @classmethod
-    def in_dir(cls, state_dir: Path) -> "PkiFiles":
+    def in_dir(cls, state_dir: Path) -> PkiFiles:
         return cls(
             ca_cert=state_dir / "ca.pem",
             ca_key=state_dir / "ca-key.pem",
@@ -50,7 +50,7 @@ class PkiFiles:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -212,6 +212,6 @@ def load_signing_key(files: PkiFiles) -> tuple[rsa.RSAPrivateKey, x509.Certifica
     """The RSA key (and its self-signed certificate) used to sign access tokens."""
     key = serialization.load_pem_private_key(files.signing_key.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError(f"{files.signing_key} is not an RSA key")
+        raise TypeError(f"{files.signing_key} is not an RSA key")
     cert = x509.load_pem_x509_certificate(files.signing_cert.read_bytes())
     return key, cert

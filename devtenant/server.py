@@ -9,8 +9,9 @@ import signal
 import socket
 import ssl
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, TextIO
+from typing import Any, TextIO
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -55,7 +56,7 @@ async def graph_gate(request: web.Request, handler: Handler) -> web.StreamRespon
     kind = _kind(request.path)
     path = unquote(request.rel_url.raw_path)
     entry: dict[str, Any] = {
-        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds"),
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "method": request.method, "path": path, "query": request.rel_url.query_string,
         "kind": kind, "status": 500,
     }

@@ -6,7 +6,8 @@ import base64
 import hashlib
 import mimetypes
 import uuid
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
 from .directory import Directory

@@ -56,7 +56,7 @@ class TenantState:
     download_secret: bytes = field(default_factory=lambda: os.urandom(32))
 
     @classmethod
-    def load(cls, config: DevTenantConfig) -> "TenantState":
+    def load(cls, config: DevTenantConfig) -> TenantState:
         manifest = load_manifest(config.seed_dir)
         directory, store = Directory(manifest), FileStore(manifest)
         for drive in store.drives.values():

@@ -7,7 +7,7 @@ tombstones so a later delta can report them.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .manifest import DriveSpec, Manifest, ManifestError, SiteSpec
 from .models import (

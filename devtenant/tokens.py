@@ -7,8 +7,9 @@ import hashlib
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import jwt
 from cryptography import x509
@@ -51,7 +52,7 @@ class TokenService:
         self._x5c = base64.b64encode(der).decode("ascii")
 
     @classmethod
-    def from_state_dir(cls, state_dir: Path, url: str, tenant_id: str) -> "TokenService":
+    def from_state_dir(cls, state_dir: Path, url: str, tenant_id: str) -> TokenService:
         key, cert = load_signing_key(PkiFiles.in_dir(state_dir))
         return cls(key, cert, url, tenant_id)
 
