@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+LLAMA_VERSION := 0.3.36
+# Building llama-cpp-python takes minutes on two cores: its wheel is built once and kept here.
+WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
+STAMP := $(VENV)/.installed
+
+.PHONY: venv run test lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip wheel
+	# CPU torch first (on this machine's disk), before sentence-transformers asks for any torch.
+	$(PIP) install -q torch==2.13.0
+	mkdir -p $(WHEELS)
+	ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+		$(PIP) wheel -q --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(PIP) install -q --find-links $(WHEELS) -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(PY) -m devstack
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+clean:
+	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache
