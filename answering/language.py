@@ -6,12 +6,84 @@ import re
 
 _WORD = re.compile(r"[a-zäöüß]+")
 _GERMAN = frozenset(
-    "der die das und ist nicht wie was wer wo wann warum welche ich wir sie es ein eine einen "
-    "mit auf für von zu im bei nach über gibt darf muss kann mein meine unsere bitte".split()
+    [
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "wie",
+        "was",
+        "wer",
+        "wo",
+        "wann",
+        "warum",
+        "welche",
+        "ich",
+        "wir",
+        "sie",
+        "es",
+        "ein",
+        "eine",
+        "einen",
+        "mit",
+        "auf",
+        "für",
+        "von",
+        "zu",
+        "im",
+        "bei",
+        "nach",
+        "über",
+        "gibt",
+        "darf",
+        "muss",
+        "kann",
+        "mein",
+        "meine",
+        "unsere",
+        "bitte",
+    ]
 )
 _ENGLISH = frozenset(
-    "the and is not how what who where when why which i we you it a an with on for of to in at "
-    "after about there may must can my our please does do".split()
+    [
+        "the",
+        "and",
+        "is",
+        "not",
+        "how",
+        "what",
+        "who",
+        "where",
+        "when",
+        "why",
+        "which",
+        "i",
+        "we",
+        "you",
+        "it",
+        "a",
+        "an",
+        "with",
+        "on",
+        "for",
+        "of",
+        "to",
+        "in",
+        "at",
+        "after",
+        "about",
+        "there",
+        "may",
+        "must",
+        "can",
+        "my",
+        "our",
+        "please",
+        "does",
+        "do",
+    ]
 )
 
 

@@ -93,7 +93,9 @@ class AnswerService:
         question = normalise_question(question)
         language = detect_language(question, language_hint)
 
-        def final(text: str, outcome: str, citations: list[Citation] | None = None, hits: list[Hit] | None = None) -> Answer:
+        def final(
+            text: str, outcome: str, citations: list[Citation] | None = None, hits: list[Hit] | None = None
+        ) -> Answer:
             return Answer(
                 text=text,
                 citations=citations or [],

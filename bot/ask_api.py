@@ -90,7 +90,9 @@ class AskEndpoint:
             caller = await self._validator.validate(request.headers.get("Authorization"))
         except InvalidToken as exc:
             log.info("rejected /api/ask token: %s", exc)
-            return web.json_response({"error": "invalid or missing bearer token"}, status=401, headers={"WWW-Authenticate": "Bearer"})
+            return web.json_response(
+                {"error": "invalid or missing bearer token"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         return caller.user_id, caller.tenant_id
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -106,15 +108,27 @@ class AskEndpoint:
         language_hint = request.headers.get("Accept-Language")
         if "text/event-stream" in request.headers.get("Accept", ""):
             return await self._stream(request, user, tenant_id, body["question"], room, language_hint)
-        answer = await self._assistant.answer(user, body["question"], room, tenant_id=tenant_id, language_hint=language_hint)
+        answer = await self._assistant.answer(
+            user, body["question"], room, tenant_id=tenant_id, language_hint=language_hint
+        )
         return web.json_response(answer_json(answer, conversation_id))
 
     async def _stream(
-        self, request: web.Request, user: str, tenant_id: str | None, question: str, room: Room, language_hint: str | None
+        self,
+        request: web.Request,
+        user: str,
+        tenant_id: str | None,
+        question: str,
+        room: Room,
+        language_hint: str | None,
     ) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
         await response.prepare(request)
-        async for event in self._assistant.stream(user, question, room, tenant_id=tenant_id, language_hint=language_hint):
+        async for event in self._assistant.stream(
+            user, question, room, tenant_id=tenant_id, language_hint=language_hint
+        ):
             if isinstance(event, TextDelta):
                 payload = json.dumps({"text": event.text}, ensure_ascii=False)
                 await response.write(f"event: delta\ndata: {payload}\n\n".encode())

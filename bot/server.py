@@ -115,7 +115,12 @@ def install_routes(app: web.Application, settings: Settings, components_key: web
             users = await components.graph.client.users.get()
             return web.json_response(
                 [
-                    {"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name, "department": u.department}
+                    {
+                        "id": u.id,
+                        "userPrincipalName": u.user_principal_name,
+                        "displayName": u.display_name,
+                        "department": u.department,
+                    }
                     for u in (users.value if users and users.value else [])
                 ]
             )

@@ -128,8 +128,12 @@ class TeamsBot:
         except TimeoutError:
             await context.send_activity(messages.text("timeout", language))
 
-    async def _answer_once(self, context: TurnContext, user: str, question: str, room: Room, locale: str | None) -> None:
-        answer = await self._assistant.answer(user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale)
+    async def _answer_once(
+        self, context: TurnContext, user: str, question: str, room: Room, locale: str | None
+    ) -> None:
+        answer = await self._assistant.answer(
+            user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale
+        )
         reply = Activity(type=ActivityTypes.message, text=answer.text, text_format="markdown")
         if answer.citations:
             if context.activity.channel_id != "msteams":
@@ -139,11 +143,15 @@ class TeamsBot:
             reply.add_ai_metadata(citation_entities(answer.citations))
         await context.send_activity(reply)
 
-    async def _answer_streamed(self, context: TurnContext, user: str, question: str, room: Room, locale: str | None) -> None:
+    async def _answer_streamed(
+        self, context: TurnContext, user: str, question: str, room: Room, locale: str | None
+    ) -> None:
         streaming = context.streaming_response
         streaming.set_generated_by_ai_label(True)
         final: Answer | None = None
-        async for event in self._assistant.stream(user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale):
+        async for event in self._assistant.stream(
+            user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale
+        ):
             if isinstance(event, TextDelta):
                 streaming.queue_text_chunk(event.text)
             else:
@@ -158,6 +166,9 @@ class TeamsBot:
             numbers = {c.number: c for c in final.citations}
             shown = [numbers.get(n) for n in range(1, max(numbers, default=0) + 1)]
             streaming.set_citations(
-                [StreamCitation(content=c.snippet if c else "", title=c.title if c else "", url=c.url if c else None) for c in shown]
+                [
+                    StreamCitation(content=c.snippet if c else "", title=c.title if c else "", url=c.url if c else None)
+                    for c in shown
+                ]
             )
         await streaming.end_stream()

@@ -85,13 +85,9 @@ def build_credential(config: GraphConfig) -> Any:
     if config.ca_file is not None:
         kwargs["connection_verify"] = str(config.ca_file)
     if config.client_secret:
-        return ClientSecretCredential(
-            config.tenant_id, config.client_id, config.client_secret, **kwargs
-        )
+        return ClientSecretCredential(config.tenant_id, config.client_id, config.client_secret, **kwargs)
     if config.certificate_path is not None:
-        return CertificateCredential(
-            config.tenant_id, config.client_id, str(config.certificate_path), **kwargs
-        )
+        return CertificateCredential(config.tenant_id, config.client_id, str(config.certificate_path), **kwargs)
     raise ValueError("Graph needs AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
 
 
@@ -112,9 +108,7 @@ class GraphConnection:
 def connect(config: GraphConfig) -> GraphConnection:
     """Create the Graph client; no request is made until it is used."""
     credential = build_credential(config)
-    auth = AzureIdentityAuthenticationProvider(
-        credential, scopes=[config.scope], allowed_hosts=[config.graph_host]
-    )
+    auth = AzureIdentityAuthenticationProvider(credential, scopes=[config.scope], allowed_hosts=[config.graph_host])
     http = GraphClientFactory.create_with_default_middleware(
         client=httpx.AsyncClient(
             verify=ssl_context(config.ca_file),

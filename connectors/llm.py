@@ -38,9 +38,7 @@ class ChatModel:
 
     def __init__(self, config: LLMConfig) -> None:
         self.config = config
-        self._client = AsyncInferenceClient(
-            base_url=config.base_url, api_key=config.api_key, timeout=config.timeout_s
-        )
+        self._client = AsyncInferenceClient(base_url=config.base_url, api_key=config.api_key, timeout=config.timeout_s)
 
     @property
     def name(self) -> str:

@@ -163,7 +163,9 @@ class SharePointSource:
             if item.size is not None and item.size > self._max_bytes:
                 return Failure(drive.drive_id, item.id, name, "too_large", f"{item.size} bytes")
             try:
-                content = await self._client.drives.by_drive_id(drive.drive_id).items.by_drive_item_id(item.id).content.get()
+                content = (
+                    await self._client.drives.by_drive_id(drive.drive_id).items.by_drive_item_id(item.id).content.get()
+                )
             except Exception as exc:
                 return Failure(drive.drive_id, item.id, name, "download_failed", str(exc)[:200])
             return Upsert(doc, mapping.acl, media_type, content or b"", mapping.unknown)

@@ -29,7 +29,10 @@ def main() -> int:
         stack.children.append(child)
         print(f"\nassistant ready in {time.monotonic() - started:.0f}s: {url}/  (dev chat page)", flush=True)
         print(f"Teams endpoint: {url}/api/messages   logs: {root / 'logs'}", flush=True)
-        print("demo users: anna.schmidt@contoso.dev, ben.carter@contoso.dev, clara.weber@contoso.dev, dana.mueller@contoso.dev", flush=True)
+        print(
+            "demo users: anna.schmidt@contoso.dev, ben.carter@contoso.dev, clara.weber@contoso.dev, dana.mueller@contoso.dev",
+            flush=True,
+        )
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(c.alive() for c in stack.children):
             time.sleep(1)

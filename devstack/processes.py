@@ -57,7 +57,12 @@ def start(name: str, args: list[str], log_dir: Path, env: dict[str, str] | None 
     log_path = log_dir / f"{name}.log"
     handle = open(log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
     process = subprocess.Popen(
-        args, stdout=handle, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, **(env or {})}, start_new_session=True
+        args,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
     return Child(name, process, log_path)
 
@@ -116,8 +121,19 @@ def start_devtenant(state_dir: Path, log_dir: Path, page_size: int = 5, port: in
     info_file.unlink(missing_ok=True)
     child = start(
         "devtenant",
-        [sys.executable, "-m", "devtenant", "--state-dir", str(state_dir), "--port", str(port),
-         "--page-size", str(page_size), "--parent-pid", str(os.getpid())],
+        [
+            sys.executable,
+            "-m",
+            "devtenant",
+            "--state-dir",
+            str(state_dir),
+            "--port",
+            str(port),
+            "--page-size",
+            str(page_size),
+            "--parent-pid",
+            str(os.getpid()),
+        ],
         log_dir,
     )
     wait_until(info_file.exists, child, 60, "devtenant.json")
@@ -135,10 +151,28 @@ def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads:
     model = model_path(models_dir)
     child = start(
         "llm",
-        [sys.executable, "-m", "devstack.child", str(os.getpid()), "-m", "llama_cpp.server",
-         "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--chat_format", "alpaca", "--n_ctx", "4096", "--n_threads", str(threads),
-         "--model_alias", "gemma-3-270m"],
+        [
+            sys.executable,
+            "-m",
+            "devstack.child",
+            str(os.getpid()),
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chat_format",
+            "alpaca",
+            "--n_ctx",
+            "4096",
+            "--n_threads",
+            str(threads),
+            "--model_alias",
+            "gemma-3-270m",
+        ],
         log_dir,
     )
     url = f"http://127.0.0.1:{port}"
@@ -160,7 +194,12 @@ def start_app(env: dict[str, str], log_dir: Path, port: int, name: str = "app") 
 
 def run_sync(env: dict[str, str], log_dir: Path) -> str:
     result = subprocess.run(
-        [sys.executable, "app.py", "sync"], cwd=REPO, env={**os.environ, **env}, capture_output=True, text=True, timeout=900
+        [sys.executable, "app.py", "sync"],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     (log_dir / "sync.log").write_text(result.stdout + result.stderr)
     if result.returncode != 0:

@@ -13,17 +13,22 @@ from .server import serve
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m devtenant",
-                                     description="Local Microsoft 365 stand-in (Entra ID + Graph subset).")
-    parser.add_argument("--state-dir", type=Path, required=True,
-                        help="where CA, certificates, signing key and devtenant.json live")
-    parser.add_argument("--seed", type=Path, default=DEFAULT_SEED_DIR,
-                        help="seed directory containing tenant.json (default: devtenant/seed)")
+    parser = argparse.ArgumentParser(
+        prog="python -m devtenant", description="Local Microsoft 365 stand-in (Entra ID + Graph subset)."
+    )
+    parser.add_argument(
+        "--state-dir", type=Path, required=True, help="where CA, certificates, signing key and devtenant.json live"
+    )
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        default=DEFAULT_SEED_DIR,
+        help="seed directory containing tenant.json (default: devtenant/seed)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=0, help="port (0 = pick a free one)")
     parser.add_argument("--page-size", type=int, default=5, help="default page size of collections")
-    parser.add_argument("--parent-pid", type=int, default=None,
-                        help="exit when this process is gone")
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     return parser
 
 
@@ -36,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print("devtenant: --page-size must be >= 1", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(args.state_dir, args.seed, args.host, args.port, args.page_size,
-                          args.parent_pid))
+        asyncio.run(serve(args.state_dir, args.seed, args.host, args.port, args.page_size, args.parent_pid))
     except ManifestError as exc:
         print(f"devtenant: bad seed: {exc}", file=sys.stderr)
         return 1

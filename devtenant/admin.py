@@ -80,8 +80,12 @@ async def put_item(request: web.Request) -> web.StreamResponse:
     drive = _drive(state, data)
     try:
         item, created = state.store.put_file(
-            drive, str(data["path"]), content, _readers(state, data),
-            title=data.get("title"), item_id=data.get("id"),
+            drive,
+            str(data["path"]),
+            content,
+            _readers(state, data),
+            title=data.get("title"),
+            item_id=data.get("id"),
         )
     except ValueError as exc:
         raise _bad(str(exc), 409) from exc
@@ -100,8 +104,11 @@ async def patch_item(request: web.Request) -> web.StreamResponse:
         new_path = f"{parent_path}/{data['name']}".strip("/")
     try:
         state.store.update_item(
-            item, new_path=new_path, readers=_readers(state, data),
-            content=_content(data), title=data.get("title"),
+            item,
+            new_path=new_path,
+            readers=_readers(state, data),
+            content=_content(data),
+            title=data.get("title"),
         )
     except ValueError as exc:
         raise _bad(str(exc), 409) from exc
@@ -127,9 +134,12 @@ async def add_fault(request: web.Request) -> web.StreamResponse:
         pattern = re.compile(str(data.get("path_regex", ".*")))
         retry_after = data.get("retry_after")
         fault = Fault(
-            pattern=pattern, status=status,
+            pattern=pattern,
+            status=status,
             retry_after=float(retry_after) if retry_after is not None else None,
-            remaining=int(data.get("count", 1)), method=data.get("method"), code=data.get("code"),
+            remaining=int(data.get("count", 1)),
+            method=data.get("method"),
+            code=data.get("code"),
         )
     except (KeyError, ValueError, re.error) as exc:
         raise _bad(f"invalid fault: {exc}") from exc
@@ -181,11 +191,16 @@ async def reset_all(request: web.Request) -> web.StreamResponse:
 
 async def status(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
-    return web.json_response({
-        "epoch": state.epoch, "seq": state.store.seq, "down": state.down,
-        "faults": len(state.faults), "requests": len(state.requests),
-        "items": sum(len(d.items) for d in state.store.drives.values()),
-    })
+    return web.json_response(
+        {
+            "epoch": state.epoch,
+            "seq": state.store.seq,
+            "down": state.down,
+            "faults": len(state.faults),
+            "requests": len(state.requests),
+            "items": sum(len(d.items) for d in state.store.drives.values()),
+        }
+    )
 
 
 @web.middleware

@@ -27,13 +27,9 @@ def _tenant_ok(request: web.Request, tenant: str) -> bool:
     return tenant.lower() in (manifest.tenant_id.lower(), manifest.domain.lower(), "organizations")
 
 
-def _aad_error(
-    request: web.Request, status: int, error: str, code: int, description: str
-) -> web.Response:
+def _aad_error(request: web.Request, status: int, error: str, code: int, description: str) -> web.Response:
     now = dt.datetime.now(dt.UTC)
-    trace_id, correlation_id = str(uuid.uuid4()), request.headers.get(
-        "client-request-id", str(uuid.uuid4())
-    )
+    trace_id, correlation_id = str(uuid.uuid4()), request.headers.get("client-request-id", str(uuid.uuid4()))
     stamp = now.strftime("%Y-%m-%d %H:%M:%SZ")
     body = {
         "error": error,
@@ -68,8 +64,19 @@ def openid_configuration(request: web.Request, tenant: str) -> dict[str, Any]:
         "http_logout_supported": True,
         "frontchannel_logout_supported": True,
         "end_session_endpoint": f"{url}/{tid}/oauth2/v2.0/logout",
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "nbf", "name", "oid", "tid",
-                             "preferred_username", "ver"],
+        "claims_supported": [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "nbf",
+            "name",
+            "oid",
+            "tid",
+            "preferred_username",
+            "ver",
+        ],
         "tenant_region_scope": "EU",
         "cloud_instance_name": "devtenant.local",
         "msgraph_host": request.host,
@@ -88,11 +95,13 @@ async def instance_discovery(request: web.Request) -> web.StreamResponse:
     url = request.app[CONFIG_KEY].url
     host = request.host
     tid = request.app[STATE_KEY].manifest.tenant_id
-    return web.json_response({
-        "tenant_discovery_endpoint": f"{url}/{tid}/v2.0/.well-known/openid-configuration",
-        "api-version": "1.1",
-        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
-    })
+    return web.json_response(
+        {
+            "tenant_discovery_endpoint": f"{url}/{tid}/v2.0/.well-known/openid-configuration",
+            "api-version": "1.1",
+            "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
+        }
+    )
 
 
 async def jwks(request: web.Request) -> web.StreamResponse:
@@ -100,8 +109,9 @@ async def jwks(request: web.Request) -> web.StreamResponse:
 
 
 async def authorize(request: web.Request) -> web.StreamResponse:
-    return _aad_error(request, 400, "unsupported_response_type", 70000,
-                      "devtenant only implements the client credentials grant.")
+    return _aad_error(
+        request, 400, "unsupported_response_type", 70000, "devtenant only implements the client credentials grant."
+    )
 
 
 def _client_auth(request: web.Request, form: dict[str, str]) -> tuple[str, str]:
@@ -124,36 +134,53 @@ async def token(request: web.Request) -> web.StreamResponse:
     form = {k: str(v) for k, v in (await request.post()).items()}
     grant = form.get("grant_type", "")
     if grant != "client_credentials":
-        return _aad_error(request, 400, "unsupported_grant_type", 70003,
-                          f"The app requested an unsupported grant type '{grant}'.")
+        return _aad_error(
+            request, 400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
+        )
     client_id, secret = _client_auth(request, form)
     if client_id != manifest.client_id:
-        return _aad_error(request, 400, "unauthorized_client", 700016,
-                          f"Application with identifier '{client_id}' was not found in the "
-                          f"directory '{manifest.tenant_name}'.")
+        return _aad_error(
+            request,
+            400,
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{client_id}' was not found in the directory '{manifest.tenant_name}'.",
+        )
     if not secret or not hmac.compare_digest(secret.encode(), manifest.client_secret.encode()):
-        return _aad_error(request, 401, "invalid_client", 7000215,
-                          "Invalid client secret provided. Ensure the secret being sent in the "
-                          "request is the client secret value, not the client secret ID, for a "
-                          f"secret added to app '{manifest.client_id}'.")
+        return _aad_error(
+            request,
+            401,
+            "invalid_client",
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent in the "
+            "request is the client secret value, not the client secret ID, for a "
+            f"secret added to app '{manifest.client_id}'.",
+        )
     if "scope" not in form and form.get("resource"):  # v1 endpoint: resource instead of scope
         form["scope"] = form["resource"].rstrip("/") + "/.default"
     scopes = [s for s in form.get("scope", "").split() if s not in _RESERVED_SCOPES]
     if len(scopes) != 1 or not scopes[0].endswith("/.default"):
-        return _aad_error(request, 400, "invalid_scope", 1002012,
-                          f"The provided value for scope {form.get('scope', '')} is not valid. "
-                          "Client credential flows must have a scope value with /.default "
-                          "suffixed to the resource identifier (application ID URI).")
+        return _aad_error(
+            request,
+            400,
+            "invalid_scope",
+            1002012,
+            f"The provided value for scope {form.get('scope', '')} is not valid. "
+            "Client credential flows must have a scope value with /.default "
+            "suffixed to the resource identifier (application ID URI).",
+        )
     resource = scopes[0][: -len("/.default")]
     if resource in (GRAPH_APP_ID,):
         resource = GRAPH_RESOURCE
     access_token = request.app[TOKENS_KEY].app_token(manifest.client_id, manifest.app_name, resource)
-    return web.json_response({
-        "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_S,
-        "ext_expires_in": TOKEN_LIFETIME_S,
-        "access_token": access_token,
-    })
+    return web.json_response(
+        {
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_S,
+            "ext_expires_in": TOKEN_LIFETIME_S,
+            "access_token": access_token,
+        }
+    )
 
 
 def check_bearer(request: web.Request) -> dict[str, Any]:
@@ -164,13 +191,15 @@ def check_bearer(request: web.Request) -> dict[str, Any]:
     try:
         return request.app[TOKENS_KEY].validate_graph_token(header[7:].strip())
     except jwt.ExpiredSignatureError as exc:
-        raise GraphError(401, "InvalidAuthenticationToken",
-                         "Lifetime validation failed, the token is expired.") from exc
+        raise GraphError(
+            401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+        ) from exc
     except jwt.InvalidAudienceError as exc:
         raise GraphError(401, "InvalidAuthenticationToken", "Invalid audience.") from exc
     except jwt.PyJWTError as exc:
-        raise GraphError(401, "InvalidAuthenticationToken",
-                         f"Access token validation failure. Invalid audience or signature: {exc}") from exc
+        raise GraphError(
+            401, "InvalidAuthenticationToken", f"Access token validation failure. Invalid audience or signature: {exc}"
+        ) from exc
 
 
 def add_login_routes(app: web.Application) -> None:

@@ -19,8 +19,10 @@ from .state import CONFIG_KEY, STATE_KEY
 
 def _page(title: str, links: list[tuple[str, str]]) -> web.Response:
     rows = "\n".join(f'<li><a href="{html.escape(h)}">{html.escape(t)}</a></li>' for h, t in links)
-    body = f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>" \
-           f"<h1>{html.escape(title)}</h1><ul>\n{rows}\n</ul>"
+    body = (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
+        f"<h1>{html.escape(title)}</h1><ul>\n{rows}\n</ul>"
+    )
     return web.Response(text=body, content_type="text/html")
 
 
@@ -44,8 +46,10 @@ def _library(request: web.Request, site: Site) -> Drive:
 def _listing(request: web.Request, title: str, folder: Item) -> web.Response:
     base = request.app[CONFIG_KEY].url
     store = request.app[STATE_KEY].store
-    links = [(item_web_url(base, store, child), child.name + ("/" if child.is_folder else ""))
-             for child in store.children(folder)]
+    links = [
+        (item_web_url(base, store, child), child.name + ("/" if child.is_folder else ""))
+        for child in store.children(folder)
+    ]
     return _page(title, links)
 
 
@@ -53,8 +57,9 @@ async def site_page(request: web.Request) -> web.StreamResponse:
     site = _site(request)
     store = request.app[STATE_KEY].store
     base = request.app[CONFIG_KEY].url
-    links = [(f"{site_url(base, site)}/{library_segment(store.drives[d])}", store.drives[d].name)
-             for d in site.drive_ids]
+    links = [
+        (f"{site_url(base, site)}/{library_segment(store.drives[d])}", store.drives[d].name) for d in site.drive_ids
+    ]
     return _page(site.display_name, links)
 
 

@@ -25,6 +25,7 @@ _ID = r"[^/]+"
 _CAST = r"(?:/(?:microsoft\.)?graph\.(?P<cast>user|group))?"
 _SITE = r"(?P<site>[^/:]+:/sites/[^/:]+:?|[^/]+)"
 
+
 async def _me(request: web.Request) -> web.StreamResponse:
     raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
 
@@ -33,12 +34,16 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (re.compile(r"/me(?:/.*)?"), _me),
     (re.compile(r"/users"), directory.list_users),
     (re.compile(rf"/users/(?P<uid>{_ID})"), directory.get_user),
-    (re.compile(rf"/users/(?P<uid>{_ID})/(?P<rel>memberOf|transitiveMemberOf){_CAST}"),
-     directory.user_relation),
+    (re.compile(rf"/users/(?P<uid>{_ID})/(?P<rel>memberOf|transitiveMemberOf){_CAST}"), directory.user_relation),
     (re.compile(r"/groups"), directory.list_groups),
     (re.compile(rf"/groups/(?P<gid>{_ID})"), directory.get_group),
-    (re.compile(rf"/groups/(?P<gid>{_ID})/(?P<rel>members|transitiveMembers|memberOf|"
-                rf"transitiveMemberOf){_CAST}"), directory.group_relation),
+    (
+        re.compile(
+            rf"/groups/(?P<gid>{_ID})/(?P<rel>members|transitiveMembers|memberOf|"
+            rf"transitiveMemberOf){_CAST}"
+        ),
+        directory.group_relation,
+    ),
     (re.compile(r"/sites(?:/getAllSites(?:\(\))?)?"), files.list_sites),
     (re.compile(rf"/sites/{_SITE}(?P<rest>/.*)?"), files.get_site),
     (re.compile(rf"/drives/(?P<drive>{_ID})(?P<rest>/.*)?"), files.get_drive),
@@ -55,8 +60,9 @@ def normalise_path(raw_path: str) -> str:
 async def dispatch(request: web.Request) -> web.StreamResponse:
     """Entry point for every ``/v1.0`` request (after auth and fault checks)."""
     if request.method not in ("GET", "HEAD"):
-        raise GraphError(405, "Request_BadRequest",
-                         f"Method {request.method} is not supported by devtenant's Graph subset")
+        raise GraphError(
+            405, "Request_BadRequest", f"Method {request.method} is not supported by devtenant's Graph subset"
+        )
     path = normalise_path(request.rel_url.raw_path)
     for pattern, handler in ROUTES:
         match = pattern.fullmatch(path)

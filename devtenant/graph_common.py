@@ -97,16 +97,12 @@ def apply_filter(request: web.Request, objects: Iterable[dict[str, Any]]) -> lis
         return objects
     match = _FILTER_EQ.match(raw)
     if match is None:
-        raise GraphError(
-            400, "Request_UnsupportedQuery", f"Unsupported query filter: {raw} (devtenant)"
-        )
+        raise GraphError(400, "Request_UnsupportedQuery", f"Unsupported query filter: {raw} (devtenant)")
     prop, value = match.group(1), match.group(2).replace("''", "'")
     return [o for o in objects if str(o.get(prop, "")).lower() == value.lower()]
 
 
-def entity_response(
-    request: web.Request, obj: Mapping[str, Any], context: str, status: int = 200
-) -> web.Response:
+def entity_response(request: web.Request, obj: Mapping[str, Any], context: str, status: int = 200) -> web.Response:
     body = {"@odata.context": context_url(request, context), **obj}
     return web.json_response(apply_select(body, _select_fields(request)), status=status)
 
@@ -146,21 +142,17 @@ def link_for(request: web.Request, **params: str) -> str:
     return f"{base}?{urlencode(query, safe='$,')}" if query else base
 
 
-def collection_response(
-    request: web.Request, objects: Iterable[Mapping[str, Any]], context: str
-) -> web.Response:
+def collection_response(request: web.Request, objects: Iterable[Mapping[str, Any]], context: str) -> web.Response:
     """A ``value`` page with ``@odata.nextLink`` (opaque ``$skiptoken``) when more follow."""
     items = apply_filter(request, (dict(o) for o in objects))
     size = page_size(request)
     offset = 0
     if "$skiptoken" in request.query:
         offset = int(decode_token(request.query["$skiptoken"]).get("offset", 0))
-    page = items[offset:offset + size]
+    page = items[offset : offset + size]
     fields = _select_fields(request)
     body: dict[str, Any] = {"@odata.context": context_url(request, context)}
     if offset + size < len(items):
-        body["@odata.nextLink"] = link_for(
-            request, **{"$skiptoken": encode_token({"offset": offset + size})}
-        )
+        body["@odata.nextLink"] = link_for(request, **{"$skiptoken": encode_token({"offset": offset + size})})
     body["value"] = [apply_select(obj, fields) for obj in page]
     return web.json_response(body)

@@ -39,9 +39,7 @@ def _resync_error(request: web.Request, drive: Drive) -> GraphError:
     )
 
 
-def delta_response(
-    request: web.Request, drive: Drive, path_token: str | None, render: ItemRenderer
-) -> web.Response:
+def delta_response(request: web.Request, drive: Drive, path_token: str | None, render: ItemRenderer) -> web.Response:
     state = request.app[STATE_KEY]
     store = state.store
     raw = request.query.get("token") or path_token

@@ -14,8 +14,7 @@ def _not_found(object_id: str) -> GraphError:
     return GraphError(
         404,
         "Request_ResourceNotFound",
-        f"Resource '{object_id}' does not exist or one of its queried reference-property "
-        "objects are not present.",
+        f"Resource '{object_id}' does not exist or one of its queried reference-property objects are not present.",
     )
 
 
@@ -39,17 +38,12 @@ async def get_user(request: web.Request, uid: str) -> web.StreamResponse:
     return entity_response(request, body, "users/$entity")
 
 
-async def user_relation(
-    request: web.Request, uid: str, rel: str, cast: str | None = None
-) -> web.StreamResponse:
+async def user_relation(request: web.Request, uid: str, rel: str, cast: str | None = None) -> web.StreamResponse:
     directory = request.app[STATE_KEY].directory
     user = directory.user(uid)
     if user is None:
         raise _not_found(uid)
-    if rel == "memberOf":
-        groups = directory.member_of(user["id"])
-    else:
-        groups = directory.transitive_member_of(user["id"])
+    groups = directory.member_of(user["id"]) if rel == "memberOf" else directory.transitive_member_of(user["id"])
     context = "groups" if cast else "directoryObjects"
     return collection_response(request, _cast(groups, cast), context)
 
@@ -67,9 +61,7 @@ async def get_group(request: web.Request, gid: str) -> web.StreamResponse:
     return entity_response(request, body, "groups/$entity")
 
 
-async def group_relation(
-    request: web.Request, gid: str, rel: str, cast: str | None = None
-) -> web.StreamResponse:
+async def group_relation(request: web.Request, gid: str, rel: str, cast: str | None = None) -> web.StreamResponse:
     directory = request.app[STATE_KEY].directory
     if directory.group(gid) is None:
         raise _not_found(gid)

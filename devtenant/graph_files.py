@@ -49,8 +49,9 @@ def resolve_site(request: web.Request, key: str) -> Site:
 def resolve_drive(request: web.Request, drive_id: str) -> Drive:
     drive = request.app[STATE_KEY].store.drive(drive_id)
     if drive is None:
-        raise GraphError(404, "itemNotFound", "The provided drive id appears to be malformed, "
-                         "or does not represent a valid drive.")
+        raise GraphError(
+            404, "itemNotFound", "The provided drive id appears to be malformed, or does not represent a valid drive."
+        )
     return drive
 
 
@@ -58,8 +59,9 @@ def resolve_drive(request: web.Request, drive_id: str) -> Drive:
 def download_url(request: web.Request, item: Item) -> str:
     """A pre-authenticated, expiring URL that serves the item's bytes without a token."""
     secret = request.app[STATE_KEY].download_secret
-    payload = json.dumps({"d": item.drive_id, "i": item.id, "x": int(time.time()) + DOWNLOAD_TTL_S},
-                         separators=(",", ":")).encode()
+    payload = json.dumps(
+        {"d": item.drive_id, "i": item.id, "x": int(time.time()) + DOWNLOAD_TTL_S}, separators=(",", ":")
+    ).encode()
     body = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
     sig = base64.urlsafe_b64encode(hmac.new(secret, body.encode(), hashlib.sha256).digest()[:18]).decode()
     return f"{_base(request)}/_download/{body}.{sig}"
@@ -88,8 +90,10 @@ def file_response(item: Item, content_type: str, disposition: str = "attachment"
     return web.Response(
         body=item.content,
         content_type=content_type,
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{filename}",
-                 "ETag": f'"{{{item.etag_id}}},{item.version}"'},
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{filename}",
+            "ETag": f'"{{{item.etag_id}}},{item.version}"',
+        },
     )
 
 
@@ -143,7 +147,7 @@ async def drive_request(request: web.Request, drive: Drive, rest: str) -> web.St
     if not rest:
         return entity_response(request, drive_json(_base(request), store, drive), "drives/$entity")
     if rest == "/root" or rest.startswith("/root/"):
-        return await item_request(request, drive, drive.root, rest[len("/root"):])
+        return await item_request(request, drive, drive.root, rest[len("/root") :])
     path_match = _ROOT_PATH.match(rest)
     if path_match:
         item = store.item_by_path(drive, path_match.group("path"))
@@ -187,8 +191,7 @@ async def item_request(request: web.Request, drive: Drive, item: Item, rest: str
         return entity_response(request, found, f"{item_ctx}/permissions/$entity")
     if op == "delta" and sub is None:
         if not item.is_root:
-            raise GraphError(400, "invalidRequest",
-                             "Delta is only supported on the root of a document library")
+            raise GraphError(400, "invalidRequest", "Delta is only supported on the root of a document library")
         return delta_response(request, drive, match.group("token"), item_json)
     raise _item_not_found()
 

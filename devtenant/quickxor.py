@@ -27,7 +27,7 @@ def quickxorhash(data: bytes) -> str:
     folded = 0
     block = _WIDTH_BITS  # 160 bytes per fold block
     for start in range(0, len(data), block):
-        chunk = data[start:start + block].ljust(block, b"\0")
+        chunk = data[start : start + block].ljust(block, b"\0")
         folded ^= int.from_bytes(chunk, "little")
     column = folded.to_bytes(block, "little")
     register = 0

@@ -57,23 +57,27 @@ async def graph_gate(request: web.Request, handler: Handler) -> web.StreamRespon
     path = unquote(request.rel_url.raw_path)
     entry: dict[str, Any] = {
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        "method": request.method, "path": path, "query": request.rel_url.query_string,
-        "kind": kind, "status": 500,
+        "method": request.method,
+        "path": path,
+        "query": request.rel_url.query_string,
+        "kind": kind,
+        "status": 500,
     }
     state.requests.append(entry)
     try:
         if kind in ("graph", "download") and state.down:
-            raise GraphError(503, "serviceNotAvailable",
-                             "The service is temporarily unavailable (devtenant is down).")
+            raise GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable (devtenant is down).")
         target = f"{path}?{entry['query']}" if entry["query"] else path
         fault = state.take_fault(request.method, target)
         if fault is not None:
             headers = {}
             if fault.retry_after is not None:
-                headers["Retry-After"] = str(int(fault.retry_after) if fault.retry_after == int(fault.retry_after)
-                                             else fault.retry_after)
-            raise GraphError(fault.status, fault.code, f"Injected fault ({fault.status}) by devtenant.",
-                             headers=headers)
+                headers["Retry-After"] = str(
+                    int(fault.retry_after) if fault.retry_after == int(fault.retry_after) else fault.retry_after
+                )
+            raise GraphError(
+                fault.status, fault.code, f"Injected fault ({fault.status}) by devtenant.", headers=headers
+            )
         if kind == "graph":
             check_bearer(request)
         response = await handler(request)
@@ -88,8 +92,7 @@ async def graph_gate(request: web.Request, handler: Handler) -> web.StreamRespon
 
 async def _root(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG_KEY]
-    return web.json_response({"service": "devtenant", "url": config.url,
-                              "graph_base_url": config.graph_base_url})
+    return web.json_response({"service": "devtenant", "url": config.url, "graph_base_url": config.graph_base_url})
 
 
 def create_devtenant_app(config: DevTenantConfig) -> web.Application:

@@ -82,8 +82,13 @@ def drive_json(base_url: str, store: FileStore, drive: Drive) -> dict[str, Any]:
         "webUrl": f"{site_url(base_url, site)}/{library_segment(drive)}",
         "createdBy": _SYSTEM,
         "owner": {"group": {"displayName": f"{site.display_name} Owners"}},
-        "quota": {"deleted": 0, "remaining": 27487790694400 - used, "state": "normal",
-                  "total": 27487790694400, "used": used},
+        "quota": {
+            "deleted": 0,
+            "remaining": 27487790694400 - used,
+            "state": "normal",
+            "total": 27487790694400,
+            "used": used,
+        },
     }
 
 
@@ -144,8 +149,12 @@ def tombstone_json(store: FileStore, drive: Drive, tomb: Tombstone) -> dict[str,
     body: dict[str, Any] = {
         "id": tomb.id,
         "deleted": {"state": "deleted"},
-        "parentReference": {"driveType": "documentLibrary", "driveId": drive.id,
-                            "id": tomb.parent_id or drive.root_id, "siteId": drive.site_id},
+        "parentReference": {
+            "driveType": "documentLibrary",
+            "driveId": drive.id,
+            "id": tomb.parent_id or drive.root_id,
+            "siteId": drive.site_id,
+        },
     }
     body["folder" if tomb.is_folder else "file"] = {}
     return body
@@ -173,23 +182,34 @@ def _b64(text: str) -> str:
 
 
 def permission_json(
-    base_url: str, store: FileStore, directory: Directory,
-    item: Item, reader: str, inherited_from: Item | None,
+    base_url: str,
+    store: FileStore,
+    directory: Directory,
+    item: Item,
+    reader: str,
+    inherited_from: Item | None,
 ) -> dict[str, Any]:
     kind, _, value = reader.partition(":")
     perm: dict[str, Any]
     if kind == "user":
         user = directory.user(value) or {}
         login = f"i:0#.f|membership|{user.get('userPrincipalName', value)}"
-        identity = {"id": user.get("id"), "displayName": user.get("displayName"),
-                    "email": user.get("mail") or user.get("userPrincipalName")}
+        identity = {
+            "id": user.get("id"),
+            "displayName": user.get("displayName"),
+            "email": user.get("mail") or user.get("userPrincipalName"),
+        }
         perm = {
             "id": _b64(login),
             "roles": ["read"],
             "grantedToV2": {
                 "user": identity,
-                "siteUser": {"id": _site_user_id(login), "displayName": identity["displayName"],
-                             "email": identity["email"], "loginName": login},
+                "siteUser": {
+                    "id": _site_user_id(login),
+                    "displayName": identity["displayName"],
+                    "email": identity["email"],
+                    "loginName": login,
+                },
             },
             "grantedTo": {"user": identity},
         }
@@ -200,10 +220,8 @@ def permission_json(
             "id": _b64(login),
             "roles": ["read"],
             "grantedToV2": {
-                "group": {"id": group.get("id"), "displayName": group.get("displayName"),
-                          "email": group.get("mail")},
-                "siteUser": {"id": _site_user_id(login), "displayName": group.get("displayName"),
-                             "loginName": login},
+                "group": {"id": group.get("id"), "displayName": group.get("displayName"), "email": group.get("mail")},
+                "siteUser": {"id": _site_user_id(login), "displayName": group.get("displayName"), "loginName": login},
             },
             "grantedTo": {"user": {"displayName": group.get("displayName")}},
         }
@@ -241,12 +259,6 @@ def permission_json(
     return perm
 
 
-def permissions_json(
-    base_url: str, store: FileStore, directory: Directory, item: Item
-) -> list[dict[str, Any]]:
+def permissions_json(base_url: str, store: FileStore, directory: Directory, item: Item) -> list[dict[str, Any]]:
     readers, source = store.permission_source(item)
-    return [
-        permission_json(base_url, store, directory, item, reader, source)
-        for reader in readers
-    ]
-
+    return [permission_json(base_url, store, directory, item, reader, source) for reader in readers]

@@ -45,9 +45,7 @@ class FileStore:
         root_id = stable_id(spec.id, "root")
         drive = Drive(spec.id, spec.name, site.id, root_id, SEED_TIME)
         self.drives[spec.id] = drive
-        drive.items[root_id] = Item(
-            root_id, spec.id, None, "root", True, SEED_TIME, SEED_TIME, seq=self._next()
-        )
+        drive.items[root_id] = Item(root_id, spec.id, None, "root", True, SEED_TIME, SEED_TIME, seq=self._next())
         for item_spec in spec.items:
             parent_path, _, name = item_spec.path.rpartition("/")
             parent = self.ensure_folder(drive, parent_path, seed=True)
@@ -220,9 +218,16 @@ class FileStore:
             return existing, False
         now = utc_now()
         item = Item(
-            id=item_id or new_item_id(), drive_id=drive.id, parent_id=parent.id, name=name,
-            is_folder=False, created=now, modified=now, content=content,
-            readers=tuple(readers) if readers is not None else None, title=title,
+            id=item_id or new_item_id(),
+            drive_id=drive.id,
+            parent_id=parent.id,
+            name=name,
+            is_folder=False,
+            created=now,
+            modified=now,
+            content=content,
+            readers=tuple(readers) if readers is not None else None,
+            title=title,
             seq=self._next(),
         )
         drive.items[item.id] = item
@@ -288,15 +293,18 @@ class FileStore:
         ancestors = self.ancestors(item)
         for victim in reversed(doomed):
             drive.items.pop(victim.id, None)
-            drive.tombstones.append(
-                Tombstone(victim.id, victim.parent_id, victim.name, victim.is_folder, self._next())
-            )
+            drive.tombstones.append(Tombstone(victim.id, victim.parent_id, victim.name, victim.is_folder, self._next()))
         self._bump(ancestors)
         return [victim.id for victim in doomed]
 
     # -- delta -------------------------------------------------------------------------
     def changes(
-        self, drive: Drive, since: int, upto: int, after: int, limit: int,
+        self,
+        drive: Drive,
+        since: int,
+        upto: int,
+        after: int,
+        limit: int,
         exclude_parents: bool = False,
     ) -> tuple[list[Change], bool]:
         """Changes with since < key <= upto and key > after, oldest first.
@@ -316,8 +324,6 @@ class FileStore:
                 sharing_only = seq <= since < item.sharing_seq
                 entries.append(Change(key, item, None, sharing_only))
         if since > 0:
-            entries.extend(
-                Change(t.seq, None, t) for t in drive.tombstones if low < t.seq <= upto
-            )
+            entries.extend(Change(t.seq, None, t) for t in drive.tombstones if low < t.seq <= upto)
         entries.sort(key=lambda c: c.key)
         return entries[:limit], len(entries) > limit

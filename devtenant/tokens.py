@@ -40,9 +40,7 @@ def service_principal_id(tenant_id: str, client_id: str) -> str:
 class TokenService:
     """Signs access tokens with the state directory's RSA key and validates Graph tokens."""
 
-    def __init__(
-        self, key: rsa.RSAPrivateKey, cert: x509.Certificate, url: str, tenant_id: str
-    ) -> None:
+    def __init__(self, key: rsa.RSAPrivateKey, cert: x509.Certificate, url: str, tenant_id: str) -> None:
         self._key = key
         self._cert = cert
         self._url = url
@@ -112,9 +110,7 @@ class TokenService:
             claims["roles"] = list(APP_ROLES)
         return self.sign(claims)
 
-    def user_token(
-        self, user: Mapping[str, Any], audience: str, **overrides: Any
-    ) -> str:
+    def user_token(self, user: Mapping[str, Any], audience: str, **overrides: Any) -> str:
         """A v2 delegated token for `user`; any claim can be overridden or added."""
         now = int(time.time())
         claims: dict[str, Any] = {

@@ -58,11 +58,7 @@ def chunk_document(
     return chunks
 
 
-def _make(
-    doc: DocumentRef, position: int, headings: tuple[str, ...], words: list[str], acl: frozenset[str]
-) -> Chunk:
+def _make(doc: DocumentRef, position: int, headings: tuple[str, ...], words: list[str], acl: frozenset[str]) -> Chunk:
     text = " ".join(words)
     digest = hashlib.sha1(f"{doc.drive_id}/{doc.item_id}/{position}".encode()).hexdigest()[:16]
-    return Chunk(
-        chunk_id=digest, doc=doc, position=position, headings=headings, text=text, acl=acl
-    )
+    return Chunk(chunk_id=digest, doc=doc, position=position, headings=headings, text=text, acl=acl)

@@ -96,9 +96,7 @@ class SentenceTransformerEmbedder:
             raise FileNotFoundError(f"embedding model directory not found: {model_dir}")
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(
-            str(model_dir), device=device, local_files_only=True, trust_remote_code=False
-        )
+        self._model = SentenceTransformer(str(model_dir), device=device, local_files_only=True, trust_remote_code=False)
         self._dir = Path(model_dir)
         self._query_prefix = query_prefix
         self._passage_prefix = passage_prefix
@@ -110,9 +108,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         dim = getter()
         if dim is None:
             raise RuntimeError("model does not report its embedding dimension")

@@ -95,11 +95,7 @@ class HybridIndex:
             return []
         depth = min(allowed.size, max(4 * k, 20))
         dense = self._dense(query_vector, allowed, depth) if mode in ("hybrid", "dense") else []
-        lexical = (
-            top_k_masked(self._lexical.scores(query), allowed, depth)
-            if mode in ("hybrid", "lexical")
-            else []
-        )
+        lexical = top_k_masked(self._lexical.scores(query), allowed, depth) if mode in ("hybrid", "lexical") else []
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
         fused: dict[int, float] = defaultdict(float)

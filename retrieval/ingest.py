@@ -136,7 +136,9 @@ class Ingestor:
             return {}
         chunks, vectors, meta = self._store.load()
         if meta.get("embedder") != self._embedder.name:
-            log.warning("embedder changed (%s -> %s): re-indexing everything", meta.get("embedder"), self._embedder.name)
+            log.warning(
+                "embedder changed (%s -> %s): re-indexing everything", meta.get("embedder"), self._embedder.name
+            )
             self._state.save_cursors({})
             return {}
         docs: dict[DocKey, tuple[list[Chunk], list[np.ndarray]]] = {}

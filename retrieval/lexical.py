@@ -19,14 +19,129 @@ _TOKEN = re.compile(r"[\w][\w\-]*[\w]|[\w]", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 STOPWORDS = frozenset(
-    """
-    a an and are as at be by for from has have how i in is it its of on or that the this to was
-    what when where which who why will with you your can do does my me we our us they them their
-    der die das den dem des ein eine einer eines einem einen und oder ist sind war wie was wer wo
-    wann warum welche welcher welches im in an auf aus bei mit nach von vor zu zum zur fuer ueber
-    unter ich du er sie es wir ihr mein meine dein sich nicht auch noch nur muss darf kann soll
-    wird werden hat haben gibt gilt man am um als ja nein bitte
-    """.split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "can",
+        "do",
+        "does",
+        "my",
+        "me",
+        "we",
+        "our",
+        "us",
+        "they",
+        "them",
+        "their",
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "des",
+        "ein",
+        "eine",
+        "einer",
+        "eines",
+        "einem",
+        "einen",
+        "und",
+        "oder",
+        "ist",
+        "sind",
+        "war",
+        "wie",
+        "was",
+        "wer",
+        "wo",
+        "wann",
+        "warum",
+        "welche",
+        "welcher",
+        "welches",
+        "im",
+        "in",
+        "an",
+        "auf",
+        "aus",
+        "bei",
+        "mit",
+        "nach",
+        "von",
+        "vor",
+        "zu",
+        "zum",
+        "zur",
+        "fuer",
+        "ueber",
+        "unter",
+        "ich",
+        "du",
+        "er",
+        "sie",
+        "es",
+        "wir",
+        "ihr",
+        "mein",
+        "meine",
+        "dein",
+        "sich",
+        "nicht",
+        "auch",
+        "noch",
+        "nur",
+        "muss",
+        "darf",
+        "kann",
+        "soll",
+        "wird",
+        "werden",
+        "hat",
+        "haben",
+        "gibt",
+        "gilt",
+        "man",
+        "am",
+        "um",
+        "als",
+        "ja",
+        "nein",
+        "bitte",
+    ]
 )
 
 
@@ -41,9 +156,7 @@ class BilingualTokenizer:
         words = [w.translate(_FOLD) for w in _TOKEN.findall(text.lower())]
         words = [w for w in words if w not in STOPWORDS and len(w) > 1]
         out: list[str] = []
-        for word, de, en in zip(
-            words, self._de.stemWords(words), self._en.stemWords(words), strict=True
-        ):
+        for word, de, en in zip(words, self._de.stemWords(words), self._en.stemWords(words), strict=True):
             out.append(de)
             if en != de:
                 out.append(en)
@@ -87,4 +200,3 @@ def top_k_masked(scores: np.ndarray, allowed_rows: np.ndarray, k: int) -> list[t
     best = positive[np.argpartition(-candidate[positive], take - 1)[:take]]
     best = best[np.argsort(-candidate[best], kind="stable")]
     return [(int(allowed_rows[i]), float(candidate[i])) for i in best]
-

@@ -60,8 +60,6 @@ Change = Upsert | Delete | Checkpoint | Failure | CursorReset
 class DocumentSource(Protocol):
     """A content source with per-drive cursors (SharePoint through Graph, in production)."""
 
-    def changes(
-        self, cursors: Mapping[str, str], known_tags: Mapping[tuple[str, str], str]
-    ) -> AsyncIterator[Change]:
+    def changes(self, cursors: Mapping[str, str], known_tags: Mapping[tuple[str, str], str]) -> AsyncIterator[Change]:
         """Yield changes since ``cursors``; ``known_tags`` lets it skip unchanged downloads."""
         ...

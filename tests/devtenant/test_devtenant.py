@@ -47,39 +47,103 @@ MANIFEST: dict[str, Any] = {
     "tenant": {"id": TENANT_ID, "displayName": "Test Tenant", "domain": "test.dev"},
     "app": {"client_id": CLIENT_ID, "client_secret": SECRET},
     "users": [
-        {"id": ALICE, "userPrincipalName": "alice@test.dev", "displayName": "Alice Adams",
-         "mail": "alice@test.dev", "department": "Controlling", "preferredLanguage": "de-DE"},
-        {"id": BOB, "userPrincipalName": "bob@test.dev", "displayName": "Bob Brown",
-         "mail": "bob@test.dev", "department": "Engineering"},
-        {"id": "aaaaaaaa-0000-0000-0000-000000000003", "userPrincipalName": "carol@test.dev",
-         "displayName": "Carol Clark"},
+        {
+            "id": ALICE,
+            "userPrincipalName": "alice@test.dev",
+            "displayName": "Alice Adams",
+            "mail": "alice@test.dev",
+            "department": "Controlling",
+            "preferredLanguage": "de-DE",
+        },
+        {
+            "id": BOB,
+            "userPrincipalName": "bob@test.dev",
+            "displayName": "Bob Brown",
+            "mail": "bob@test.dev",
+            "department": "Engineering",
+        },
+        {
+            "id": "aaaaaaaa-0000-0000-0000-000000000003",
+            "userPrincipalName": "carol@test.dev",
+            "displayName": "Carol Clark",
+        },
     ],
     "groups": [
-        {"id": G_ALL, "displayName": "All Staff", "mailNickname": "all", "securityEnabled": True,
-         "groupTypes": [], "members": [G_FIN, G_ENG]},
-        {"id": G_FIN, "displayName": "Finance", "mailNickname": "finance", "securityEnabled": True,
-         "groupTypes": [], "members": [G_CTRL]},
-        {"id": G_CTRL, "displayName": "Controlling", "mailNickname": "ctrl", "securityEnabled": True,
-         "groupTypes": [], "members": [ALICE]},
-        {"id": G_ENG, "displayName": "Engineering", "mailNickname": "eng", "securityEnabled": True,
-         "groupTypes": [], "members": [BOB]},
+        {
+            "id": G_ALL,
+            "displayName": "All Staff",
+            "mailNickname": "all",
+            "securityEnabled": True,
+            "groupTypes": [],
+            "members": [G_FIN, G_ENG],
+        },
+        {
+            "id": G_FIN,
+            "displayName": "Finance",
+            "mailNickname": "finance",
+            "securityEnabled": True,
+            "groupTypes": [],
+            "members": [G_CTRL],
+        },
+        {
+            "id": G_CTRL,
+            "displayName": "Controlling",
+            "mailNickname": "ctrl",
+            "securityEnabled": True,
+            "groupTypes": [],
+            "members": [ALICE],
+        },
+        {
+            "id": G_ENG,
+            "displayName": "Engineering",
+            "mailNickname": "eng",
+            "securityEnabled": True,
+            "groupTypes": [],
+            "members": [BOB],
+        },
     ],
     "sites": [
-        {"id": "test.dev,aaaa0000-0000-0000-0000-000000000001,bbbb0000-0000-0000-0000-000000000001",
-         "name": "intranet", "displayName": "Intranet",
-         "drives": [{"id": DRIVE, "name": "Documents", "items": [
-             {"id": TRAVEL, "path": "Policies/Travel Policy.txt", "source": "docs/travel.txt",
-              "title": "Travel policy", "readers": ["group:All Staff"]},
-             {"path": "Policies/Security.md", "source": "docs/security.md", "readers": ["organization"]},
-             {"id": BUDGET, "path": "Finance/Budget.txt", "source": "docs/budget.txt",
-              "readers": ["group:Finance", "user:carol@test.dev", "opaque"]},
-             {"path": "HR", "folder": True, "readers": ["group:All Staff"]},
-             {"id": LEAVE, "path": "HR/Leave.txt", "source": "docs/leave.txt"},
-         ]}]},
-        {"id": "test.dev,aaaa0000-0000-0000-0000-000000000002,bbbb0000-0000-0000-0000-000000000002",
-         "name": "teams", "displayName": "Teams",
-         "drives": [{"id": "b!testdrive-teams", "name": "Documents", "items": [
-             {"path": "Notes.txt", "source": "docs/leave.txt", "readers": ["user:bob@test.dev"]}]}]},
+        {
+            "id": "test.dev,aaaa0000-0000-0000-0000-000000000001,bbbb0000-0000-0000-0000-000000000001",
+            "name": "intranet",
+            "displayName": "Intranet",
+            "drives": [
+                {
+                    "id": DRIVE,
+                    "name": "Documents",
+                    "items": [
+                        {
+                            "id": TRAVEL,
+                            "path": "Policies/Travel Policy.txt",
+                            "source": "docs/travel.txt",
+                            "title": "Travel policy",
+                            "readers": ["group:All Staff"],
+                        },
+                        {"path": "Policies/Security.md", "source": "docs/security.md", "readers": ["organization"]},
+                        {
+                            "id": BUDGET,
+                            "path": "Finance/Budget.txt",
+                            "source": "docs/budget.txt",
+                            "readers": ["group:Finance", "user:carol@test.dev", "opaque"],
+                        },
+                        {"path": "HR", "folder": True, "readers": ["group:All Staff"]},
+                        {"id": LEAVE, "path": "HR/Leave.txt", "source": "docs/leave.txt"},
+                    ],
+                }
+            ],
+        },
+        {
+            "id": "test.dev,aaaa0000-0000-0000-0000-000000000002,bbbb0000-0000-0000-0000-000000000002",
+            "name": "teams",
+            "displayName": "Teams",
+            "drives": [
+                {
+                    "id": "b!testdrive-teams",
+                    "name": "Documents",
+                    "items": [{"path": "Notes.txt", "source": "docs/leave.txt", "readers": ["user:bob@test.dev"]}],
+                }
+            ],
+        },
     ],
 }
 DOCS = {
@@ -108,9 +172,11 @@ def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start_server(state: Path, seed: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     stderr = open(state / "stderr.log", "w", encoding="utf-8")  # noqa: SIM115 - lives with the process
     proc = subprocess.Popen(
-        [sys.executable, "-m", "devtenant", "--state-dir", str(state), "--seed", str(seed),
-         "--page-size", "3", *extra],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        [sys.executable, "-m", "devtenant", "--state-dir", str(state), "--seed", str(seed), "--page-size", "3", *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
     )
     conn = state / "devtenant.json"
     deadline = time.monotonic() + 30
@@ -205,15 +271,22 @@ def test_real_seed_loads_if_present() -> None:
 
     if not (DEFAULT_SEED_DIR / "tenant.json").exists():
         pytest.skip("devtenant/seed/tenant.json not there yet")
-    state = TenantState.load(DevTenantConfig(state_dir=Path("/nonexistent"), url="https://127.0.0.1:1",
-                                             seed_dir=DEFAULT_SEED_DIR))
+    state = TenantState.load(
+        DevTenantConfig(state_dir=Path("/nonexistent"), url="https://127.0.0.1:1", seed_dir=DEFAULT_SEED_DIR)
+    )
     assert state.store.sites and state.directory.users
 
 
 # -- Entra ID -------------------------------------------------------------------------------
 def _sync_credential(info: dict[str, Any], secret: str = SECRET, **kwargs: Any) -> ClientSecretCredential:
-    return ClientSecretCredential(info["tenant_id"], info["client_id"], secret,
-                                  authority=info["authority_host"], disable_instance_discovery=True, **kwargs)
+    return ClientSecretCredential(
+        info["tenant_id"],
+        info["client_id"],
+        secret,
+        authority=info["authority_host"],
+        disable_instance_discovery=True,
+        **kwargs,
+    )
 
 
 def test_sync_credential_gets_a_graph_token(tenant: dict[str, Any]) -> None:
@@ -249,15 +322,24 @@ def test_wrong_secret_is_rejected(tenant: dict[str, Any]) -> None:
     with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
         _sync_credential(tenant, "nope", connection_verify=tenant["ca_file"]).get_token(GRAPH_SCOPE)
     with http(tenant) as client:
-        response = client.post(f"/{TENANT_ID}/oauth2/v2.0/token", data={
-            "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "nope",
-            "scope": GRAPH_SCOPE})
+        response = client.post(
+            f"/{TENANT_ID}/oauth2/v2.0/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": "nope",
+                "scope": GRAPH_SCOPE,
+            },
+        )
         assert response.status_code == 401
         assert response.json()["error"] == "invalid_client"
         assert response.json()["error_codes"] == [7000215]
         basic = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
-        ok = client.post(f"/{TENANT_ID}/oauth2/v2.0/token", headers={"Authorization": f"Basic {basic}"},
-                         data={"grant_type": "client_credentials", "scope": GRAPH_SCOPE})
+        ok = client.post(
+            f"/{TENANT_ID}/oauth2/v2.0/token",
+            headers={"Authorization": f"Basic {basic}"},
+            data={"grant_type": "client_credentials", "scope": GRAPH_SCOPE},
+        )
         assert ok.status_code == 200 and ok.json()["token_type"] == "Bearer"
 
 
@@ -277,8 +359,13 @@ def test_issue_user_token_validates_against_jwks(tenant: dict[str, Any]) -> None
     with http(tenant) as client:
         oidc = client.get(f"/{TENANT_ID}/v2.0/.well-known/openid-configuration").json()
         keys = jwt.PyJWKSet.from_dict(client.get(oidc["jwks_uri"]).json())
-    claims = jwt.decode(token, keys[jwt.get_unverified_header(token)["kid"]].key, algorithms=["RS256"],
-                        audience="api://bot", issuer=oidc["issuer"])
+    claims = jwt.decode(
+        token,
+        keys[jwt.get_unverified_header(token)["kid"]].key,
+        algorithms=["RS256"],
+        audience="api://bot",
+        issuer=oidc["issuer"],
+    )
     assert claims["oid"] == ALICE and claims["preferred_username"] == "alice@test.dev"
     assert claims["name"] == "Alice Adams" and claims["ver"] == "2.0" and claims["tid"] == TENANT_ID
 
@@ -312,7 +399,8 @@ def test_users_and_nested_groups(tenant: dict[str, Any]) -> None:
         # transitiveMemberOf, one group per page: follow nextLinks
         builder = client.users.by_user_id(ALICE).transitive_member_of
         config = RequestConfiguration(
-            query_parameters=builder.TransitiveMemberOfRequestBuilderGetQueryParameters(top=1))
+            query_parameters=builder.TransitiveMemberOfRequestBuilderGetQueryParameters(top=1)
+        )
         groups = await _collect(builder, config)
         assert sorted(g.display_name for g in groups) == ["All Staff", "Controlling", "Finance"]
         assert {g.odata_type for g in groups} == {"#microsoft.graph.group"}
@@ -366,8 +454,10 @@ def test_content_download_follows_redirect(tenant: dict[str, Any]) -> None:
 def test_permissions(tenant: dict[str, Any]) -> None:
     async def body(client: Any) -> tuple[Any, Any]:
         items = client.drives.by_drive_id(DRIVE).items
-        return (await items.by_drive_item_id(BUDGET).permissions.get(),
-                await items.by_drive_item_id(LEAVE).permissions.get())
+        return (
+            await items.by_drive_item_id(BUDGET).permissions.get(),
+            await items.by_drive_item_id(LEAVE).permissions.get(),
+        )
 
     budget, leave = run(lambda: _with_client(tenant, body))
     group, user, opaque = budget.value
@@ -379,13 +469,16 @@ def test_permissions(tenant: dict[str, Any]) -> None:
     assert inherited.granted_to_v2.group.id == G_ALL and inherited.inherited_from.path == f"/drives/{DRIVE}/root:/HR"
     with http(tenant) as client:
         token = _sync_credential(tenant, connection_verify=tenant["ca_file"]).get_token(GRAPH_SCOPE).token
-        security = client.get(f"/v1.0/drives/{DRIVE}/root:/Policies/Security.md:/permissions",
-                              headers={"Authorization": f"Bearer {token}"}).json()["value"]
+        security = client.get(
+            f"/v1.0/drives/{DRIVE}/root:/Policies/Security.md:/permissions",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["value"]
     assert security[0]["link"]["scope"] == "organization" and security[0]["link"]["type"] == "view"
 
 
-async def _full_delta(client: Any, link: str | None = None,
-                      headers: dict[str, str] | None = None) -> tuple[list[Any], str, int]:
+async def _full_delta(
+    client: Any, link: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[list[Any], str, int]:
     builder = client.drives.by_drive_id(DRIVE).items.by_drive_item_id("root").delta
     config: RequestConfiguration[Any] = RequestConfiguration()
     for name, value in (headers or {}).items():
@@ -408,8 +501,12 @@ def test_delta_paging_and_changes(tenant: dict[str, Any]) -> None:
         assert all(i.parent_reference.path is None for i in items[1:])  # Graph omits path in delta
         assert (await _full_delta(client, link))[0] == []
 
-        added = admin(tenant, "POST", "/items", {"site": "intranet", "path": "Policies/New.txt",
-                                                 "text": "new", "readers": ["group:Finance"]})
+        added = admin(
+            tenant,
+            "POST",
+            "/items",
+            {"site": "intranet", "path": "Policies/New.txt", "text": "new", "readers": ["group:Finance"]},
+        )
         admin(tenant, "DELETE", f"/items/{BUDGET}")
         changes, link2, _ = await _full_delta(client, link)
         files = [(c.id, c.deleted is not None) for c in changes if c.folder is None]
@@ -437,8 +534,7 @@ def test_delta_paging_and_changes(tenant: dict[str, Any]) -> None:
 
 
 def test_throttling_fault_is_retried_by_the_sdk(tenant: dict[str, Any]) -> None:
-    admin(tenant, "POST", "/faults", {"path_regex": r"^/v1\.0/users/", "status": 429,
-                                      "retry_after": 1, "count": 1})
+    admin(tenant, "POST", "/faults", {"path_regex": r"^/v1\.0/users/", "status": 429, "retry_after": 1, "count": 1})
 
     async def body(client: Any) -> Any:
         return await client.users.by_user_id(BOB).get()
@@ -464,8 +560,10 @@ def test_faults_outage_and_errors_over_raw_http(tenant: dict[str, Any]) -> None:
         assert client.get("/v1.0/users", headers=auth).status_code == 503
         admin(tenant, "POST", "/up")
         users = client.get("/v1.0/users", headers=auth, params={"$top": "2", "$select": "displayName"}).json()
-        assert users["value"] == [{"@odata.type": "#microsoft.graph.user", "id": ALICE, "displayName": "Alice Adams"},
-                                  {"@odata.type": "#microsoft.graph.user", "id": BOB, "displayName": "Bob Brown"}]
+        assert users["value"] == [
+            {"@odata.type": "#microsoft.graph.user", "id": ALICE, "displayName": "Alice Adams"},
+            {"@odata.type": "#microsoft.graph.user", "id": BOB, "displayName": "Bob Brown"},
+        ]
         assert users["@odata.nextLink"].startswith(tenant["graph_base_url"] + "/users?")
         assert len(client.get(users["@odata.nextLink"], headers=auth).json()["value"]) == 1
         missing = client.get("/v1.0/users/nobody@test.dev", headers=auth)

@@ -40,8 +40,14 @@ def teams_message(
         conversation["isGroup"] = True
     channel_data: dict[str, Any] = {"tenant": {"id": tenant_id}}
     if conversation_type == "channel":
-        channel_data.update({"teamsTeamId": "19:team@thread.tacv2", "teamsChannelId": "19:channel@thread.tacv2",
-                             "channel": {"id": "19:channel@thread.tacv2"}, "team": {"id": "19:team@thread.tacv2"}})
+        channel_data.update(
+            {
+                "teamsTeamId": "19:team@thread.tacv2",
+                "teamsChannelId": "19:channel@thread.tacv2",
+                "channel": {"id": "19:channel@thread.tacv2"},
+                "team": {"id": "19:team@thread.tacv2"},
+            }
+        )
     return {
         "text": text,
         "textFormat": "plain",

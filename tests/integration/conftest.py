@@ -35,11 +35,15 @@ class Running:
         return self.stack.devtenant.info["url"]
 
     def ask(self, user: str, question: str, **extra: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.app_url}/api/ask", json={"question": question, "user": user, **extra}, timeout=120)
+        response = requests.post(
+            f"{self.app_url}/api/ask", json={"question": question, "user": user, **extra}, timeout=120
+        )
         response.raise_for_status()
         return dict(response.json())
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "app.py", *args],
             cwd=REPO,

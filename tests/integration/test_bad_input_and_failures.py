@@ -25,21 +25,43 @@ from tests.integration.conftest import Running, admin
         b"{}",
         b'"a string"',
         json.dumps({"type": "message", "text": "hi", "conversation": {"id": "c1"}, "from": {"id": "u"}}).encode(),
-        json.dumps({"type": "message", "text": "hi", "serviceUrl": "http://127.0.0.1:9/", "from": {"id": "u"}}).encode(),
+        json.dumps(
+            {"type": "message", "text": "hi", "serviceUrl": "http://127.0.0.1:9/", "from": {"id": "u"}}
+        ).encode(),
         json.dumps({"type": "message", "serviceUrl": "http://127.0.0.1:9/", "conversation": {"id": "c"}}).encode(),
-        json.dumps({"type": "message", "text": ["x"], "serviceUrl": "http://127.0.0.1:9/", "conversation": {"id": "c"}, "from": {"id": "u"}}).encode(),
+        json.dumps(
+            {
+                "type": "message",
+                "text": ["x"],
+                "serviceUrl": "http://127.0.0.1:9/",
+                "conversation": {"id": "c"},
+                "from": {"id": "u"},
+            }
+        ).encode(),
         ("[" * 5000 + "]" * 5000).encode(),
     ],
 )
 def test_messages_rejects_what_is_not_an_activity(running: Running, body: bytes) -> None:
-    response = requests.post(f"{running.app_url}/api/messages", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+    response = requests.post(
+        f"{running.app_url}/api/messages", data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert response.status_code == 400, response.text
     assert "error" in response.json()
 
 
 def test_messages_rejects_oversized_activity(running: Running) -> None:
-    body = json.dumps({"type": "message", "text": "x" * 2_000_000, "serviceUrl": "http://127.0.0.1:9/", "conversation": {"id": "c"}, "from": {"id": "u"}})
-    response = requests.post(f"{running.app_url}/api/messages", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+    body = json.dumps(
+        {
+            "type": "message",
+            "text": "x" * 2_000_000,
+            "serviceUrl": "http://127.0.0.1:9/",
+            "conversation": {"id": "c"},
+            "from": {"id": "u"},
+        }
+    )
+    response = requests.post(
+        f"{running.app_url}/api/messages", data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert 400 <= response.status_code < 500
 
 
@@ -56,7 +78,9 @@ def test_messages_rejects_oversized_activity(running: Running) -> None:
     ],
 )
 def test_ask_rejects_bad_bodies(running: Running, body: bytes, status: int) -> None:
-    response = requests.post(f"{running.app_url}/api/ask", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+    response = requests.post(
+        f"{running.app_url}/api/ask", data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
     assert response.status_code == status, response.text
 
 
@@ -96,7 +120,13 @@ def test_question_with_nothing_permitted_says_so(running: Running) -> None:
 @pytest.fixture(scope="module")
 def degraded(running: Running, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second app on the same index whose LLM is down and whose group cache is off."""
-    env = {**running.env, "TGI_URL": f"http://127.0.0.1:{free_port()}", "LLM_TIMEOUT_S": "5", "GROUP_CACHE_TTL_S": "0", "GRAPH_TIMEOUT_S": "5"}
+    env = {
+        **running.env,
+        "TGI_URL": f"http://127.0.0.1:{free_port()}",
+        "LLM_TIMEOUT_S": "5",
+        "GROUP_CACHE_TTL_S": "0",
+        "GRAPH_TIMEOUT_S": "5",
+    }
     child, url = start_app(env, tmp_path_factory.mktemp("degraded"), free_port(), name="degraded-app")
     try:
         yield url
@@ -106,7 +136,11 @@ def degraded(running: Running, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def test_llm_down_gives_polite_message_in_time(degraded: str, running: Running) -> None:
     started = time.monotonic()
-    response = requests.post(f"{degraded}/api/ask", json={"question": "How many vacation days are there?", "user": "ben.carter@contoso.dev"}, timeout=60)
+    response = requests.post(
+        f"{degraded}/api/ask",
+        json={"question": "How many vacation days are there?", "user": "ben.carter@contoso.dev"},
+        timeout=60,
+    )
     elapsed = time.monotonic() - started
     answer = response.json()
     assert response.status_code == 200
@@ -115,10 +149,19 @@ def test_llm_down_gives_polite_message_in_time(degraded: str, running: Running) 
     assert elapsed < 30
 
 
-def test_llm_down_in_teams_gets_polite_message(degraded: str, capture: ConnectorCapture, users: dict[str, Any], manifest: dict[str, Any]) -> None:
+def test_llm_down_in_teams_gets_polite_message(
+    degraded: str, capture: ConnectorCapture, users: dict[str, Any], manifest: dict[str, Any]
+) -> None:
     user = users["clara.weber@contoso.dev"]
-    activity = teams_message(text="Wie viele Urlaubstage gibt es?", user_id=user["id"], user_name=user["displayName"],
-                             tenant_id=manifest["tenant"]["id"], service_url=capture.url, conversation_type="groupChat", mention_bot=True)
+    activity = teams_message(
+        text="Wie viele Urlaubstage gibt es?",
+        user_id=user["id"],
+        user_name=user["displayName"],
+        tenant_id=manifest["tenant"]["id"],
+        service_url=capture.url,
+        conversation_type="groupChat",
+        mention_bot=True,
+    )
     assert requests.post(f"{degraded}/api/messages", json=activity, timeout=60).status_code in (200, 202)
     message = capture.wait_for_message(activity["conversation"]["id"], timeout=60)
     assert "nicht erreichbar" in message["text"]
@@ -127,7 +170,11 @@ def test_llm_down_in_teams_gets_polite_message(degraded: str, capture: Connector
 def test_graph_down_fails_closed(degraded: str, running: Running) -> None:
     admin(running, "POST", "down")
     try:
-        response = requests.post(f"{degraded}/api/ask", json={"question": "Wie hoch ist die Hotelobergrenze?", "user": "anna.schmidt@contoso.dev"}, timeout=90)
+        response = requests.post(
+            f"{degraded}/api/ask",
+            json={"question": "Wie hoch ist die Hotelobergrenze?", "user": "anna.schmidt@contoso.dev"},
+            timeout=90,
+        )
     finally:
         admin(running, "POST", "up")
     answer = response.json()

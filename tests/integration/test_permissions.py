@@ -33,7 +33,9 @@ def test_every_secret_is_covered(secrets: list[dict[str, Any]]) -> None:
     assert {s["phrase"] for s in secrets} == set(TOPICS)
 
 
-def test_search_never_returns_a_secret_to_outsiders(running: Running, secrets: list[dict[str, Any]], users: dict[str, Any], tmp_path: Path) -> None:
+def test_search_never_returns_a_secret_to_outsiders(
+    running: Running, secrets: list[dict[str, Any]], users: dict[str, Any], tmp_path: Path
+) -> None:
     for upn in users:
         queries = [q for s in secrets for q in questions_for(s["phrase"])]
         results = search_json(running, upn, queries, tmp_path, k=8)
@@ -49,7 +51,9 @@ def test_search_never_returns_a_secret_to_outsiders(running: Running, secrets: l
                 assert not found and not leaked, f"{upn} got {secret['phrase']}'s document"
 
 
-@pytest.mark.parametrize("upn", ["anna.schmidt@contoso.dev", "ben.carter@contoso.dev", "clara.weber@contoso.dev", "dana.mueller@contoso.dev"])
+@pytest.mark.parametrize(
+    "upn", ["anna.schmidt@contoso.dev", "ben.carter@contoso.dev", "clara.weber@contoso.dev", "dana.mueller@contoso.dev"]
+)
 def test_answers_never_leak_a_secret(running: Running, secrets: list[dict[str, Any]], upn: str) -> None:
     for secret in secrets:
         if upn in secret["readers_upn"]:
@@ -69,7 +73,9 @@ def test_a_reader_is_answered_from_their_secret_document(running: Running, secre
     assert any(c["item_id"] == secret["item"] for c in answer["citations"])
 
 
-def test_document_with_unknown_permissions_is_readable_by_nobody(running: Running, secrets: list[dict[str, Any]], users: dict[str, Any], tmp_path: Path) -> None:
+def test_document_with_unknown_permissions_is_readable_by_nobody(
+    running: Running, secrets: list[dict[str, Any]], users: dict[str, Any], tmp_path: Path
+) -> None:
     orphan = next(s for s in secrets if s["phrase"] == "ORPHAN-QUARTZ-6604")
     assert orphan["readers_upn"] == []
     assert "unknown_permission_items=1" in running.sync_summary
