@@ -27,7 +27,7 @@ def split_sites(raw: str) -> list[str]:
 class Settings(BaseSettings):
     """Everything the assistant can be configured with."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     # Graph (app-only) -------------------------------------------------------------------------
     azure_tenant_id: str | None = Field(default=None, validation_alias="AZURE_TENANT_ID")

@@ -101,5 +101,9 @@ class PrincipalResolver:
         """Drop one cached user, or everything."""
         if user is None:
             self._cache.clear()
-        else:
-            self._cache.pop(user.lower(), None)
+            return
+        entry = self._cache.pop(user.lower(), None)
+        if entry is not None:
+            principal = entry[1]
+            for key in [k for k, (_, p) in self._cache.items() if p.user_id == principal.user_id]:
+                del self._cache[key]

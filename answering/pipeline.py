@@ -133,10 +133,13 @@ class AnswerService:
             yield final(messages.text("llm_down", language), "llm_down", hits=hits)
             return
         tail = stream_filter.flush()
-        if not stream_filter.text.strip():
-            tail += messages.text("extract", language, snippet=sources[0].snippet)
-        text, citations = resolve_citations(stream_filter.text + tail, sources)
-        suffix = text[len((stream_filter.text + tail).strip()) :]
+        generated = stream_filter.text
+        if not generated.strip():
+            extract = messages.text("extract", language, snippet=sources[0].snippet)
+            tail += extract
+            generated += extract
+        text, citations = resolve_citations(generated, sources)
+        suffix = text[len(generated.strip()) :]
         if tail or suffix:
             yield TextDelta(tail + suffix)
         yield final(text, "answered", citations, hits)

@@ -2,7 +2,7 @@
 
 A snapshot is immutable. The permitted rows for an audience are computed first from per-key
 posting lists; both rankers then only ever look at those rows (FAISS through an ``IDSelector``,
-BM25 by masking its score vector), and the two rankings are fused with reciprocal rank fusion.
+BM25 by masking its score vector), and the scores are fused (see ``LEXICAL_WEIGHT``).
 A chunk whose ACL is empty is in no posting list and therefore readable by nobody.
 """
 
@@ -19,8 +19,15 @@ from access import Audience
 from retrieval.lexical import LexicalIndex, top_k_masked
 from retrieval.types import Chunk, Hit
 
-RRF_K = 60
-"""Reciprocal-rank-fusion constant (Cormack et al. 2009); large enough that rank 1 doesn't dominate."""
+LEXICAL_WEIGHT = 0.015
+"""Fusion: cosine similarity + LEXICAL_WEIGHT × (BM25 / best BM25 of the permitted candidates).
+
+Dense retrieval with multilingual-e5 also matches across languages (an English question about a
+German document); BM25 cannot, and with reciprocal rank fusion its matches on common words pushed
+such documents down (English MRR@5 0.74 against 0.89 for dense alone). As a small additive boost
+BM25 breaks ties between close dense scores on exact terms (codes, names, numbers). Measured in
+tests/unit/test_retrieval_quality.py: MRR@5 de 0.899 (dense 0.894, BM25 0.871), en 0.875 (dense
+0.889, BM25 0.695); recall@3 de 0.968, en 0.931 (dense 0.935 / 0.897)."""
 
 
 @dataclass(frozen=True)
@@ -98,15 +105,17 @@ class HybridIndex:
         lexical = top_k_masked(self._lexical.scores(query), allowed, depth) if mode in ("hybrid", "lexical") else []
         dense_scores = dict(dense)
         lexical_scores = dict(lexical)
-        fused: dict[int, float] = defaultdict(float)
-        for ranking in (dense, lexical):
-            for rank, (row, _) in enumerate(ranking):
-                fused[row] += 1.0 / (RRF_K + rank + 1)
-        # Rows found only by one ranker still need the other's score for diagnosis and gating.
-        missing_dense = [r for r in fused if r not in dense_scores]
+        # Rows found only by one ranker still need the other's score.
+        missing_dense = [r for r in lexical_scores if r not in dense_scores]
         if missing_dense and self.dim:
             sims = self.vectors[missing_dense] @ np.asarray(query_vector, dtype=np.float32)
             dense_scores.update(zip(missing_dense, (float(s) for s in sims), strict=True))
+        top_lexical = max(lexical_scores.values(), default=0.0) or 1.0
+        fused: dict[int, float] = {}
+        for row in set(dense_scores) | set(lexical_scores):
+            dense_part = dense_scores.get(row, 0.0) if mode != "lexical" else 0.0
+            lexical_part = lexical_scores.get(row, 0.0) / top_lexical
+            fused[row] = dense_part + (LEXICAL_WEIGHT if mode == "hybrid" else 1.0) * lexical_part
         order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         return [
             Hit(

@@ -44,14 +44,18 @@ def split_sections(markdown: str) -> tuple[str, tuple[Section, ...]]:
         body.clear()
 
     i = 0
+    in_fence = False
     while i < len(lines):
         line = lines[i]
         level, heading = 0, ""
-        match = _ATX.match(line)
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        match = None if in_fence or line.lstrip().startswith(("```", "~~~")) else _ATX.match(line)
         if match:
             level, heading = len(match.group(1)), match.group(2)
         elif (
-            i + 1 < len(lines)
+            not in_fence
+            and i + 1 < len(lines)
             and line.strip()
             and not line.lstrip().startswith(("|", "-", "*", ">"))
             and (_SETEXT_H1.match(lines[i + 1]) or _SETEXT_H2.match(lines[i + 1]))

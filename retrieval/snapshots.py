@@ -87,7 +87,8 @@ class SnapshotStore:
         if len(chunk_list) != len(vectors):
             raise ValueError("chunks and vectors differ in length")
         self.snapshots_dir.mkdir(parents=True, exist_ok=True)
-        snapshot_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        # Sortable and strictly increasing within a process, so pruning keeps the newest.
+        snapshot_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:6]}"
         tmp = self.snapshots_dir / f".tmp-{snapshot_id}"
         tmp.mkdir()
         with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
