@@ -351,7 +351,6 @@ def test_empty_model_output_answers_with_the_best_passage(tiny_index: HybridInde
     assert "".join(deltas).strip() == answer.text
 
 
-)
 def test_short_answer_is_not_duplicated(tiny_index: HybridIndex) -> None:
     deltas, answer = _collect(_service(tiny_index, FakeLLM(["Ja [1]."])), "Wie hoch ist das hotel limit?")
     assert answer.text == "Ja [1]."
