@@ -176,7 +176,7 @@ def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads:
         log_dir,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_ok(f"{url}/v1/models"), child, 120, "llama.cpp server")
+    wait_until(lambda: http_ok(f"{url}/v1/models"), child, 300, "llama.cpp server")
     return child, url
 
 
