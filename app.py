@@ -32,6 +32,7 @@ from retrieval.extract import default_registry
 from retrieval.index import RelevanceGate
 from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import LiveIndex, SnapshotStore
+from retrieval.types import Hit
 from settings import Settings
 
 log = logging.getLogger("assistant")
@@ -111,7 +112,7 @@ def build_components(settings: Settings) -> Components:
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
     )
-    assistant = Assistant(resolver, answers, model_name=settings.llm_model)
+    assistant = Assistant(resolver, answers)
     return Components(settings, graph, resolver, embedder, store, live_index, llm, assistant)
 
 
@@ -189,7 +190,7 @@ def sync_status(settings: Settings) -> int:
     return 0
 
 
-def _hit_json(hit: Any) -> dict[str, Any]:
+def _hit_json(hit: Hit) -> dict[str, Any]:
     chunk = hit.chunk
     return {
         "item_id": chunk.doc.item_id,

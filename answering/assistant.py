@@ -30,18 +30,13 @@ class Room:
     kind: RoomKind
     conversation_id: str = ""
 
-    @property
-    def shared(self) -> bool:
-        return self.kind in ("groupChat", "channel")
-
 
 class Assistant:
     """Answers for a person in a room."""
 
-    def __init__(self, resolver: PrincipalResolver, answers: AnswerService, model_name: str = "") -> None:
+    def __init__(self, resolver: PrincipalResolver, answers: AnswerService) -> None:
         self.resolver = resolver
         self.answers = answers
-        self.model_name = model_name
 
     async def principal(self, user: str, tenant_id: str | None = None) -> Principal:
         """Raises ``UnknownUser`` or ``DirectoryUnavailable``."""

@@ -89,12 +89,8 @@ class TeamsBot:
             start_typing_timer=False,  # one explicit typing activity per question
         )
         application.activity(ActivityTypes.message)(self.on_message)
-        application.conversation_update("membersAdded")(self.on_members_added)
         application.error(self.on_error)
         return application
-
-    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
-        return None  # no unsolicited greeting: channels stay quiet until someone asks
 
     async def on_error(self, context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8]

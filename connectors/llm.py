@@ -70,15 +70,6 @@ class ChatModel:
             log.warning("LLM call failed: %s: %s", type(exc).__name__, str(exc)[:200])
             raise LLMUnavailable(f"{type(exc).__name__}") from exc
 
-    async def ready(self) -> bool:
-        """True when the server answers a one-token completion."""
-        try:
-            async for _ in self.stream([{"role": "user", "content": "ping"}]):
-                break
-        except LLMUnavailable:
-            return False
-        return True
-
     async def close(self) -> None:
         close = getattr(self._client, "close", None)
         if close is not None:

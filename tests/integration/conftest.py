@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from devstack.processes import REPO, Stack, free_port, run_sync, start_app, start_stack
+from tests.integration.activities import teams_message
 from tests.integration.capture import ConnectorCapture
 
 MODELS = REPO / ".local" / "models"
@@ -88,3 +89,39 @@ def search_json(running: Running, user: str, queries: list[str], tmp: Path, k: i
     result = running.cli("search", "--user", user, "--json", "-k", str(k), "--queries-file", str(queries_file))
     assert result.returncode == 0, result.stderr[-2000:]
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@dataclass
+class TeamsChannel:
+    """Builds Teams activities for demo users and plays one turn: POST, then wait for the reply."""
+
+    running: Running
+    capture: ConnectorCapture
+    users: dict[str, dict[str, Any]]
+    tenant_id: str
+
+    def activity(self, upn: str, text: str, *, tenant_id: str | None = None, **shape: Any) -> dict[str, Any]:
+        user = self.users[upn]
+        return teams_message(
+            text=text,
+            user_id=user["id"],
+            user_name=user["displayName"],
+            tenant_id=tenant_id or self.tenant_id,
+            service_url=self.capture.url,
+            **shape,
+        )
+
+    def post(self, activity: dict[str, Any], app_url: str | None = None) -> requests.Response:
+        return requests.post(f"{app_url or self.running.app_url}/api/messages", json=activity, timeout=120)
+
+    def turn(self, activity: dict[str, Any], app_url: str | None = None, timeout: float = 90) -> dict[str, Any]:
+        response = self.post(activity, app_url)
+        assert response.status_code in (200, 202), response.text
+        return self.capture.wait_for_message(activity["conversation"]["id"], timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def teams(
+    running: Running, capture: ConnectorCapture, users: dict[str, dict[str, Any]], manifest: dict[str, Any]
+) -> TeamsChannel:
+    return TeamsChannel(running, capture, users, manifest["tenant"]["id"])

@@ -5,15 +5,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
 
 from devstack.processes import free_port, start_app
-from tests.integration.activities import teams_message
-from tests.integration.capture import ConnectorCapture
-from tests.integration.conftest import Running, admin
+from tests.integration.conftest import Running, TeamsChannel, admin
 
 
 @pytest.mark.parametrize(
@@ -149,21 +146,11 @@ def test_llm_down_gives_polite_message_in_time(degraded: str, running: Running) 
     assert elapsed < 30
 
 
-def test_llm_down_in_teams_gets_polite_message(
-    degraded: str, capture: ConnectorCapture, users: dict[str, Any], manifest: dict[str, Any]
-) -> None:
-    user = users["clara.weber@contoso.dev"]
-    activity = teams_message(
-        text="Wie viele Urlaubstage gibt es?",
-        user_id=user["id"],
-        user_name=user["displayName"],
-        tenant_id=manifest["tenant"]["id"],
-        service_url=capture.url,
-        conversation_type="groupChat",
-        mention_bot=True,
+def test_llm_down_in_teams_gets_polite_message(degraded: str, teams: TeamsChannel) -> None:
+    activity = teams.activity(
+        "clara.weber@contoso.dev", "Wie viele Urlaubstage gibt es?", conversation_type="groupChat", mention_bot=True
     )
-    assert requests.post(f"{degraded}/api/messages", json=activity, timeout=60).status_code in (200, 202)
-    message = capture.wait_for_message(activity["conversation"]["id"], timeout=60)
+    message = teams.turn(activity, app_url=degraded, timeout=60)
     assert "nicht erreichbar" in message["text"]
 
 
