@@ -18,7 +18,7 @@ from msgraph.generated.models.drive_item import DriveItem
 from msgraph.generated.models.permission import Permission
 
 from connectors.errors import status_of
-from connectors.permissions import map_permissions
+from connectors.permissions import PermissionMapping, map_permissions
 from retrieval.extract import media_type_for
 from retrieval.source import Change, Checkpoint, CursorReset, Delete, Failure, Upsert
 from retrieval.types import DocumentRef
@@ -152,10 +152,9 @@ class SharePointSource:
         )
         async with self._semaphore:
             try:
-                permissions = await self._permissions(drive.drive_id, item.id)
+                mapping = await self.item_acl(drive.drive_id, item.id)
             except Exception as exc:
                 return Failure(drive.drive_id, item.id, name, "permissions_unreadable", str(exc)[:200])
-            mapping = map_permissions(permissions, self._tenant_id)
             media_type = media_type_for(name, item.file.mime_type)
             unchanged = known_tags.get((drive.drive_id, item.id)) == doc.content_tag and doc.content_tag
             if unchanged:
@@ -169,6 +168,13 @@ class SharePointSource:
             except Exception as exc:
                 return Failure(drive.drive_id, item.id, name, "download_failed", str(exc)[:200])
             return Upsert(doc, mapping.acl, media_type, content or b"", mapping.unknown)
+
+    async def item_acl(self, drive_id: str, item_id: str) -> PermissionMapping:
+        """The item's current ACL keys from its Graph permissions (sync and the answer-time check).
+
+        Raises the SDK's error when Graph cannot be asked (404 when the item is gone).
+        """
+        return map_permissions(await self._permissions(drive_id, item_id), self._tenant_id)
 
     async def _permissions(self, drive_id: str, item_id: str) -> list[Permission]:
         builder = self._client.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).permissions
