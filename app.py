@@ -1,7 +1,8 @@
 """The composition root: reads settings once, builds every component, wires the aiohttp app.
 
 CLI: ``python app.py serve`` (default) · ``sync [--status]`` · ``ask --user USER [--json] "question"``
-· ``search --user USER [--json] [-k N] [--queries-file FILE] "query"``.
+· ``search --user USER [--json] [-k N] [--queries-file FILE] "query"`` · ``audit verify`` ·
+``audit pseudonym USER``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from typing import Any
 
 from aiohttp import web
 
-from access import DirectoryUnavailable, PrincipalResolver, UnknownUser
+from access import CachedPermissions, DirectoryUnavailable, PrincipalResolver, UnknownUser
 from answering.assistant import Assistant, Room
 from answering.pipeline import AnswerService
+from audit import AuditSettings, AuditTrail, install_redaction, verify_trail
+from audit.trail import load_or_create_key, pseudonym
+from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
 from connectors.graph import GraphConfig, GraphConnection, connect
 from connectors.llm import ChatModel, LLMConfig
@@ -50,6 +54,7 @@ class Components:
     live_index: LiveIndex
     llm: ChatModel
     assistant: Assistant
+    audit: AuditTrail
 
     async def close(self) -> None:
         await self.llm.close()
@@ -104,6 +109,9 @@ def build_components(settings: Settings) -> Components:
             stop=tuple(settings.llm_stop),
         )
     )
+    source = SharePointSource(
+        graph.client, settings.azure_tenant_id or "", settings.sharepoint_sites, settings.max_document_bytes
+    )
     answers = AnswerService(
         index=lambda: live_index.index,
         embedder=embedder,
@@ -111,9 +119,21 @@ def build_components(settings: Settings) -> Components:
         top_k=settings.retrieval_top_k,
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
+        permissions=CachedPermissions(GraphCurrentPermissions(source), settings.permission_check_ttl_s),
     )
-    assistant = Assistant(resolver, answers)
-    return Components(settings, graph, resolver, embedder, store, live_index, llm, assistant)
+    audit = AuditTrail(audit_settings(settings))
+    assistant = Assistant(resolver, answers, audit, max_room_members=settings.room_max_members)
+    return Components(settings, graph, resolver, embedder, store, live_index, llm, assistant, audit)
+
+
+def audit_settings(settings: Settings) -> AuditSettings:
+    return AuditSettings(
+        directory=settings.audit_directory,
+        level=settings.audit_level,
+        question=settings.audit_question,
+        retention_days=settings.audit_retention_days,
+        key=settings.audit_key_bytes,
+    )
 
 
 # --- the web app ---------------------------------------------------------------------------------
@@ -254,6 +274,20 @@ async def run_ask(settings: Settings, user: str, question: str, as_json: bool) -
         await components.close()
 
 
+def run_audit(settings: Settings, action: str, user: str | None) -> int:
+    directory = settings.audit_directory
+    key = settings.audit_key_bytes or load_or_create_key(directory)
+    if action == "pseudonym":
+        print(pseudonym(key, "user", user or ""))
+        return 0
+    result = verify_trail(directory, key)
+    for problem in result.problems:
+        print(f"PROBLEM {problem}")
+    state = "intact" if result.ok else f"NOT intact ({len(result.problems)} problems)"
+    print(f"audit trail {state}: {result.records} records in {result.files} files; head {result.head}")
+    return 0 if result.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description=__doc__)
     sub = parser.add_subparsers(dest="command")
@@ -270,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("-k", type=int, default=5)
     search.add_argument("--queries-file", type=Path, help="one query per line; JSON Lines out, in order")
     search.add_argument("query", nargs="?")
+    audit = sub.add_parser("audit", help="check the audit trail, or compute a user's pseudonym")
+    audit.add_argument("action", choices=["verify", "pseudonym"])
+    audit.add_argument("user", nargs="?", help="for pseudonym: the Entra object id")
     args = parser.parse_args(argv)
 
     try:
@@ -282,6 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    install_redaction()
     for noisy in ("httpx", "azure", "bm25s", "msal", "urllib3", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     command = args.command or "serve"
@@ -290,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "sync":
         return sync_status(settings) if args.status else asyncio.run(run_sync(settings))
+    if command == "audit":
+        if args.action == "pseudonym" and not args.user:
+            parser.error("audit pseudonym needs USER (an Entra object id)")
+        return run_audit(settings, args.action, args.user)
     if command == "ask":
         return asyncio.run(run_ask(settings, args.user, args.question, args.json))
     if command == "search":

@@ -14,6 +14,17 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SITE_SEPARATORS = re.compile(r"[\s;]+")
+_LIST_SEPARATORS = re.compile(r"[\s,;]+")
+
+DEFAULT_SERVICE_URL_HOSTS = (
+    "smba.trafficmanager.net",
+    "*.botframework.com",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+)
+"""Where Teams' Bot Connector lives (public and government clouds); replies go nowhere else."""
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def split_sites(raw: str) -> list[str]:
@@ -53,6 +64,12 @@ class Settings(BaseSettings):
     bot_tenant_id: str | None = Field(
         default=None, validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
     )
+    bot_allowed_tenants_raw: str = Field(default="", validation_alias="BOT_ALLOWED_TENANTS")
+    bot_service_url_hosts_raw: str = Field(
+        default=" ".join(DEFAULT_SERVICE_URL_HOSTS), validation_alias="BOT_SERVICE_URL_HOSTS"
+    )
+    roster_cache_ttl_s: float = Field(default=300.0, ge=0, validation_alias="ROSTER_CACHE_TTL_S")
+    room_max_members: int = Field(default=1000, gt=0, validation_alias="ROOM_MAX_MEMBERS")
 
     # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
     tgi_url: str = Field(default="http://127.0.0.1:8080", validation_alias="TGI_URL")
@@ -72,6 +89,14 @@ class Settings(BaseSettings):
     relevance_min_dense: float = Field(default=0.83, ge=-1, le=1, validation_alias="RELEVANCE_MIN_DENSE")
     relevance_min_lexical: float = Field(default=1.0, ge=0, validation_alias="RELEVANCE_MIN_LEXICAL")
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES")
+    permission_check_ttl_s: float = Field(default=60.0, ge=0, validation_alias="PERMISSION_CHECK_TTL_S")
+
+    # Audit ---------------------------------------------------------------------------------------
+    audit_level: Literal["none", "metadata", "full"] = Field(default="metadata", validation_alias="AUDIT_LEVEL")
+    audit_question: Literal["none", "hash", "text"] = Field(default="hash", validation_alias="AUDIT_QUESTION")
+    audit_retention_days: int = Field(default=365, gt=0, validation_alias="AUDIT_RETENTION_DAYS")
+    audit_key: SecretStr | None = Field(default=None, validation_alias="AUDIT_KEY")
+    audit_dir: Path | None = Field(default=None, validation_alias="AUDIT_DIR")
 
     # Serving -------------------------------------------------------------------------------------
     data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
@@ -86,6 +111,33 @@ class Settings(BaseSettings):
     @property
     def sharepoint_sites(self) -> list[str]:
         return split_sites(self.sharepoint_sites_raw)
+
+    @property
+    def bot_allowed_tenants(self) -> frozenset[str]:
+        """Tenants whose activities the bot accepts (default: the Graph tenant)."""
+        raw = [t.lower() for t in _LIST_SEPARATORS.split(self.bot_allowed_tenants_raw.strip()) if t]
+        if not raw and self.azure_tenant_id:
+            raw = [self.azure_tenant_id.lower()]
+        return frozenset(raw)
+
+    @property
+    def bot_service_url_hosts(self) -> tuple[str, ...]:
+        """Host patterns a ``serviceUrl`` may point at (dev mode adds loopback)."""
+        hosts = tuple(h.lower() for h in _LIST_SEPARATORS.split(self.bot_service_url_hosts_raw.strip()) if h)
+        return hosts + LOOPBACK_HOSTS if self.dev_mode else hosts
+
+    @property
+    def audit_key_bytes(self) -> bytes | None:
+        if self.audit_key is None:
+            return None
+        try:
+            return bytes.fromhex(self.audit_key.get_secret_value().strip())
+        except ValueError:
+            return b""
+
+    @property
+    def audit_directory(self) -> Path:
+        return self.audit_dir or self.data_dir / "audit"
 
     @property
     def bot_authenticated(self) -> bool:
@@ -114,6 +166,8 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if not value.startswith(("http://", "https://")):
                 problems.append(f"{name.upper()} must be an http(s) URL, got {value!r}")
+        if self.audit_key is not None and len(self.audit_key_bytes or b"") < 16:
+            problems.append("AUDIT_KEY must be at least 32 hex characters (16 bytes)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -15,6 +15,30 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I cannot check your permissions right now (the directory is not reachable), so I used no documents. Please try again later.",
         "de": "Entschuldigung, ich kann Ihre Berechtigungen gerade nicht prüfen (das Verzeichnis ist nicht erreichbar) und habe deshalb keine Dokumente verwendet. Bitte versuchen Sie es später erneut.",
     },
+    "permission_check_down": {
+        "en": "Sorry, I cannot confirm right now that you may still read the matching documents (SharePoint is not reachable), so I used none. Please try again later.",
+        "de": "Entschuldigung, ich kann gerade nicht bestätigen, dass Sie die passenden Dokumente noch lesen dürfen (SharePoint ist nicht erreichbar), und habe deshalb keine verwendet. Bitte versuchen Sie es später erneut.",
+    },
+    "room_unknown": {
+        "en": "I could not find out who can read this chat, so I used no documents here.",
+        "de": "Ich konnte nicht feststellen, wer diesen Chat lesen kann, und habe hier deshalb keine Dokumente verwendet.",
+    },
+    "room_narrower": {
+        "en": "Some matching documents are not open to everyone in this chat.",
+        "de": "Einige passende Dokumente sind nicht für alle in diesem Chat freigegeben.",
+    },
+    "followup_sent": {
+        "en": "I have sent you the full answer privately.",
+        "de": "Die vollständige Antwort habe ich Ihnen privat geschickt.",
+    },
+    "followup_failed": {
+        "en": "I could not send you the full answer privately; please ask me in a 1:1 chat.",
+        "de": "Ich konnte Ihnen die vollständige Antwort nicht privat schicken; bitte fragen Sie mich im 1:1-Chat.",
+    },
+    "private_intro": {
+        "en": "Your question in a shared chat (“{question}”), answered from all documents you may read:",
+        "de": "Ihre Frage aus einem gemeinsamen Chat („{question}“), beantwortet aus allen Dokumenten, die Sie lesen dürfen:",
+    },
     "unknown_user": {
         "en": "Sorry, I could not find your account in the directory, so I cannot use any documents for you.",
         "de": "Entschuldigung, ich konnte Ihr Konto im Verzeichnis nicht finden und kann deshalb keine Dokumente für Sie verwenden.",

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from access import Audience
+from access import Audience, CurrentPermissions, PermissionCheckUnavailable
 from answering import messages
 from answering.citations import Citation, clean_answer, resolve_citations
 from answering.language import detect_language
@@ -23,16 +23,33 @@ from answering.prompts import build_messages, group_sources
 from connectors.llm import ChatModel, LLMUnavailable
 from retrieval.embedding import Embedder
 from retrieval.index import HybridIndex, RelevanceGate
-from retrieval.types import Hit
+from retrieval.types import DocumentRef, Hit
 
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+MAX_RECHECK_ROUNDS = 3
+"""Retrieval rounds when the answer-time check drops documents; after that nothing is used."""
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A document that matched but was not used, and why (``revoked``: the answer-time check;
+    ``room``: not every member of a shared room may read it)."""
+
+    doc: DocumentRef
+    reason: str
+
+
 @dataclass(frozen=True)
 class Answer:
-    """The final answer. ``outcome``: answered, no_match, no_index, llm_down, too_long, empty, timeout."""
+    """The final answer.
+
+    ``outcome``: answered, no_match, no_index, llm_down, permission_check_down, too_long, empty,
+    timeout, unknown_user, directory_down.
+    """
 
     text: str
     citations: list[Citation]
@@ -41,6 +58,9 @@ class Answer:
     model: str = ""
     retrieved: list[Hit] = field(default_factory=list)
     latency_s: float = 0.0
+    withheld: tuple[Withheld, ...] = ()
+    followup: Answer | None = None
+    """Shared rooms: the asker's fuller answer, to be delivered privately (never in the room)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ class AnswerService:
         top_k: int = 4,
         max_question_chars: int = 2000,
         gate: RelevanceGate | None = None,
+        permissions: CurrentPermissions | None = None,
     ) -> None:
         self._index = index
         self._embedder = embedder
@@ -74,8 +95,20 @@ class AnswerService:
         self._top_k = top_k
         self._max_chars = max_question_chars
         self._gate = gate or RelevanceGate()
+        self._permissions = permissions
 
-    async def search(self, query: str, *, audience: Audience, k: int | None = None) -> list[Hit]:
+    @property
+    def model_name(self) -> str:
+        return self._llm.name
+
+    async def search(
+        self,
+        query: str,
+        *,
+        audience: Audience,
+        k: int | None = None,
+        exclude: frozenset[tuple[str, str]] = frozenset(),
+    ) -> list[Hit]:
         """Ranked permitted chunks (no LLM). Raises ``LookupError`` when there is no index yet."""
         index = self._index()
         if index is None:
@@ -84,7 +117,41 @@ class AnswerService:
         if not query:
             return []
         vector = (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
-        return index.search(query, vector, audience=audience, k=k or self._top_k)
+        return index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude)
+
+    async def matches(
+        self, question: str, *, audience: Audience, exclude: frozenset[tuple[str, str]] = frozenset()
+    ) -> list[Hit]:
+        """The permitted hits that pass the relevance gate (what an answer would be drawn from)."""
+        hits = await self.search(question, audience=audience, exclude=exclude)
+        return [h for h in hits if self._gate.passes(h)]
+
+    async def revoked(self, hits: list[Hit], audience: Audience) -> list[DocumentRef]:
+        """Documents among ``hits`` that not every audience member may read *now* (answer-time check).
+
+        Raises ``PermissionCheckUnavailable`` when the source cannot be asked.
+        """
+        if self._permissions is None:
+            return []
+        docs = {(h.chunk.doc.drive_id, h.chunk.doc.item_id): h.chunk.doc for h in hits}
+        checker = self._permissions
+        acls = await asyncio.gather(*(checker.current_acl(drive, item) for drive, item in docs))
+        return [doc for doc, acl in zip(docs.values(), acls, strict=True) if not audience.can_read(acl)]
+
+    async def _checked_matches(self, question: str, audience: Audience) -> tuple[list[Hit], list[Withheld]]:
+        """Gated hits whose documents every audience member may still read; revoked ones are
+        excluded and retrieval runs again without them."""
+        exclude: frozenset[tuple[str, str]] = frozenset()
+        withheld: list[Withheld] = []
+        for _ in range(MAX_RECHECK_ROUNDS):
+            hits = await self.matches(question, audience=audience, exclude=exclude)
+            dropped = await self.revoked(hits, audience)
+            if not dropped:
+                return hits, withheld
+            log.info("answer-time check withheld %d revoked document(s)", len(dropped))
+            withheld.extend(Withheld(doc, "revoked") for doc in dropped)
+            exclude = exclude | {(d.drive_id, d.item_id) for d in dropped}
+        return [], withheld
 
     async def stream(
         self, question: str, *, audience: Audience, language_hint: str | None = None
@@ -92,6 +159,8 @@ class AnswerService:
         started = time.perf_counter()
         question = normalise_question(question)
         language = detect_language(question, language_hint)
+
+        withheld: list[Withheld] = []
 
         def final(
             text: str, outcome: str, citations: list[Citation] | None = None, hits: list[Hit] | None = None
@@ -104,6 +173,7 @@ class AnswerService:
                 model=self._llm.name if outcome == "answered" else "",
                 retrieved=hits or [],
                 latency_s=time.perf_counter() - started,
+                withheld=tuple(withheld),
             )
 
         if not question:
@@ -113,11 +183,13 @@ class AnswerService:
             yield final(messages.text("too_long", language, length=len(question), limit=self._max_chars), "too_long")
             return
         try:
-            hits = await self.search(question, audience=audience)
+            hits, withheld = await self._checked_matches(question, audience)
         except LookupError:
             yield final(messages.text("no_index", language), "no_index")
             return
-        hits = [h for h in hits if self._gate.passes(h)]
+        except PermissionCheckUnavailable:
+            yield final(messages.text("permission_check_down", language), "permission_check_down")
+            return
         if not hits:
             yield final(messages.text("no_match", language), "no_match")
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnState
 from bot.ask_api import AskEndpoint
 from bot.entra_auth import EntraTokenValidator
 from bot.teams import TeamsBot
-from bot.validation import InvalidActivity, parse_activity
+from bot.validation import ActivityGate, InvalidActivity, parse_activity
 from connectors.graph import ssl_context
 
 if TYPE_CHECKING:
@@ -45,13 +45,38 @@ def sdk_configuration(settings: Settings) -> dict[str, Any]:
     return {"CONNECTIONS": {"SERVICE_CONNECTION": {"SETTINGS": connection}}}
 
 
+async def authorized(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The SDK's Bot Framework JWT check, with every failure *of the check* answered 401.
+
+    The SDK raises instead of refusing for some tokens (a JWT without ``kid``; signing keys that
+    cannot be fetched), which would be a 500. Errors after the check (in the turn) are not ours to
+    hide and propagate.
+    """
+    entered = False
+
+    async def after_check(request: web.Request) -> web.StreamResponse:
+        nonlocal entered
+        entered = True
+        return await handler(request)
+
+    try:
+        return await _jwt_authorization_middleware(request, after_check)
+    except Exception as exc:
+        if entered:
+            raise
+        log.warning("bot token check failed: %s", type(exc).__name__)
+        return web.json_response({"error": "Invalid token or authentication failed."}, status=401)
+
+
 def install_routes(app: web.Application, settings: Settings, components_key: web.AppKey[Components]) -> None:
     async def sdk_ctx(app: web.Application) -> AsyncIterator[None]:
         components = app[components_key]
         config = sdk_configuration(settings)
         connection_manager = MsalConnectionManager(**config)
         adapter = CloudAdapter(connection_manager=connection_manager)
-        bot = TeamsBot(components.assistant, settings.answer_timeout_s)
+        bot = TeamsBot(components.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)
         app[AGENT_APP] = bot.build_application(adapter, connection_manager)
         app[ADAPTER] = adapter
         # The SDK's JWT middleware reads this key; without it every request gets a 500.
@@ -72,16 +97,22 @@ def install_routes(app: web.Application, settings: Settings, components_key: web
 
     app.cleanup_ctx.append(sdk_ctx)
 
+    gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts)
+
     async def messages(request: web.Request) -> web.StreamResponse:
         async def after_auth(request: web.Request) -> web.StreamResponse:
             try:
-                parse_activity(await request.read())
+                activity = parse_activity(await request.read())
             except InvalidActivity as exc:
                 return web.json_response({"error": str(exc)}, status=400)
+            refusal = gate.refusal(activity)
+            if refusal is not None:
+                log.warning("refused activity: %s", refusal)
+                return web.json_response({"error": refusal}, status=403)
             response = await start_agent_process(request, request.app[AGENT_APP], request.app[ADAPTER])
             return response if response is not None else web.Response(status=202)
 
-        return await _jwt_authorization_middleware(request, after_auth)
+        return await authorized(request, after_auth)
 
     async def ask(request: web.Request) -> web.StreamResponse:
         return await request.app[ASK].handle(request)

@@ -4,24 +4,34 @@ A turn is translated into ``Assistant.stream(user, question, room)`` and the res
 message: streamed with the SDK's ``StreamingResponse`` in 1:1 chats (Teams streams only there),
 one message with citation entities in group chats and channels. The asker is
 ``from.aadObjectId`` in the activity's tenant; the bot's @mention is removed using the mention
-entities. Nothing here retrieves or prompts.
+entities. In group chats and channels the room's readers come from the Bot Connector's paged
+members API (cached per conversation); an answer that only the asker may read is sent to the
+asker in a new 1:1 conversation (``create_conversation`` + ``send_to_conversation``). Nothing
+here retrieves or prompts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
+    ChannelAccount,
     ClientCitation,
     ClientCitationAppearance,
+    ConversationAccount,
+    ConversationParameters,
 )
 from microsoft_agents.hosting.core import (
     AgentApplication,
+    ConnectorClientBase,
     MemoryStorage,
     TurnContext,
     TurnState,
@@ -73,12 +83,59 @@ def citation_entities(citations: list[Citation]) -> list[ClientCitation]:
     ]
 
 
+def _connector(context: TurnContext) -> Any:
+    """The turn's Bot Connector client (authenticated for the activity's serviceUrl)."""
+    return context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+
+
+def roster_key(conversation_id: str) -> str:
+    """A channel thread (``…;messageid=…``) has the channel's readers."""
+    return conversation_id.split(";", 1)[0]
+
+
+class RosterCache:
+    """Readers of shared rooms (object ids) per conversation, for ``ttl_s`` seconds."""
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._entries: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    def get(self, conversation_id: str) -> tuple[str, ...] | None:
+        entry = self._entries.get(roster_key(conversation_id))
+        if entry is None or self._clock() - entry[0] >= self._ttl_s:
+            return None
+        return entry[1]
+
+    def put(self, conversation_id: str, members: tuple[str, ...]) -> None:
+        self._entries[roster_key(conversation_id)] = (self._clock(), members)
+
+
+async def fetch_roster(connector: Any, conversation_id: str, page_size: int = 500) -> tuple[str, ...] | None:
+    """Object ids of every member of a conversation; ``None`` if any member has none (a
+    federated user, an anonymous meeting guest), so the room cannot be trusted with documents."""
+    members: list[str] = []
+    token: str | None = None
+    while True:
+        page = await connector.conversations.get_conversation_paged_members(
+            roster_key(conversation_id), page_size=page_size, continuation_token=token
+        )
+        for member in page.members or []:
+            if not member.aad_object_id:
+                return None
+            members.append(member.aad_object_id.lower())
+        token = page.continuation_token
+        if not token:
+            return tuple(sorted(set(members)))
+
+
 class TeamsBot:
     """Registers the message handler on an ``AgentApplication``."""
 
-    def __init__(self, assistant: Assistant, answer_timeout_s: float) -> None:
+    def __init__(self, assistant: Assistant, answer_timeout_s: float, roster_ttl_s: float = 300.0) -> None:
         self._assistant = assistant
         self._timeout_s = answer_timeout_s
+        self._rosters = RosterCache(roster_ttl_s)
 
     def build_application(self, adapter: Any, connection_manager: Any) -> AgentApplication[TurnState]:
         application: AgentApplication[TurnState] = AgentApplication[TurnState](
@@ -117,6 +174,8 @@ class TeamsBot:
         await context.send_activity(Activity(type=ActivityTypes.typing))
         try:
             async with asyncio.timeout(self._timeout_s):
+                if room.shared:
+                    room = dataclasses.replace(room, members=await self._roster(context, room))
                 if room.kind == "personal" and activity.channel_id == "msteams":
                     await self._answer_streamed(context, user, question, room, activity.locale)
                 else:
@@ -124,20 +183,74 @@ class TeamsBot:
         except TimeoutError:
             await context.send_activity(messages.text("timeout", language))
 
+    async def _roster(self, context: TurnContext, room: Room) -> tuple[str, ...] | None:
+        cached = self._rosters.get(room.conversation_id)
+        if cached is not None:
+            return cached
+        connector = _connector(context)
+        if connector is None:
+            return None
+        try:
+            members = await fetch_roster(connector, room.conversation_id)
+        except Exception as exc:  # noqa: BLE001 - an unknown roster means no documents in the room
+            log.warning("could not read the members of a %s: %s", room.kind, type(exc).__name__)
+            return None
+        if members is not None:
+            self._rosters.put(room.conversation_id, members)
+        return members
+
+    @staticmethod
+    def _message(answer: Answer, channel_id: Any, text: str | None = None) -> Activity:
+        reply = Activity(type=ActivityTypes.message, text=text or answer.text, text_format="markdown")
+        if answer.citations:
+            if channel_id != "msteams":
+                label = messages.text("sources", answer.language)
+                links = "\n".join(f"[{c.number}] [{c.title}]({c.url})" for c in answer.citations)
+                reply.text = f"{reply.text}\n\n{label}:\n{links}"
+            reply.add_ai_metadata(citation_entities(answer.citations))
+        return reply
+
     async def _answer_once(
         self, context: TurnContext, user: str, question: str, room: Room, locale: str | None
     ) -> None:
         answer = await self._assistant.answer(
             user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale
         )
-        reply = Activity(type=ActivityTypes.message, text=answer.text, text_format="markdown")
-        if answer.citations:
-            if context.activity.channel_id != "msteams":
-                label = messages.text("sources", answer.language)
-                links = "\n".join(f"[{c.number}] [{c.title}]({c.url})" for c in answer.citations)
-                reply.text = f"{answer.text}\n\n{label}:\n{links}"
-            reply.add_ai_metadata(citation_entities(answer.citations))
-        await context.send_activity(reply)
+        text = answer.text
+        if answer.followup is not None:
+            delivered = await self._send_privately(context, answer.followup)
+            text += "\n\n" + messages.text("followup_sent" if delivered else "followup_failed", answer.language)
+        await context.send_activity(self._message(answer, context.activity.channel_id, text))
+
+    async def _send_privately(self, context: TurnContext, answer: Answer) -> bool:
+        """A proactive 1:1 message to the asker (Bot Connector create conversation + send)."""
+        activity = context.activity
+        connector = _connector(context)
+        sender = activity.from_property
+        if connector is None or sender is None or activity.recipient is None:
+            return False
+        tenant = tenant_of(activity)
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=activity.recipient.id, name=activity.recipient.name),
+            members=[ChannelAccount(id=sender.id, aad_object_id=sender.aad_object_id)],
+        )
+        if tenant:
+            parameters.tenant_id = tenant
+            parameters.channel_data = {"tenant": {"id": tenant}}
+        try:
+            created = await connector.conversations.create_conversation(parameters)
+            message = self._message(answer, activity.channel_id)
+            message.conversation = ConversationAccount(id=created.id, conversation_type="personal", tenant_id=tenant)
+            message.from_property = activity.recipient
+            message.recipient = ChannelAccount(id=sender.id, aad_object_id=sender.aad_object_id)
+            message.channel_id = activity.channel_id
+            message.service_url = activity.service_url
+            await connector.conversations.send_to_conversation(created.id, message)
+        except Exception as exc:  # noqa: BLE001 - the room is told that it did not work
+            log.warning("could not send the private follow-up: %s", type(exc).__name__)
+            return False
+        return True
 
     async def _answer_streamed(
         self, context: TurnContext, user: str, question: str, room: Room, locale: str | None

@@ -7,8 +7,10 @@ clear 400 here instead.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_ACTIVITY_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -68,3 +70,40 @@ def parse_activity(body: bytes) -> dict[str, Any]:
         if field in data and data[field] is not None and not isinstance(data[field], list):
             raise InvalidActivity(f"activity field {field} must be a list")
     return data
+
+
+def _tenant(activity: dict[str, Any]) -> str:
+    conversation = activity.get("conversation") or {}
+    tenant = conversation.get("tenantId") if isinstance(conversation, dict) else None
+    if not isinstance(tenant, str) or not tenant:
+        channel_data = activity.get("channelData")
+        inner = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+        tenant = inner.get("id") if isinstance(inner, dict) else None
+    return tenant.lower() if isinstance(tenant, str) else ""
+
+
+class ActivityGate:
+    """Who may talk to the bot and where it may answer: allowed tenants and ``serviceUrl`` hosts.
+
+    The bot posts its reply to the activity's ``serviceUrl`` with its own token; a forged activity
+    must not be able to send that token or an answer anywhere but Microsoft's Bot Connector.
+    """
+
+    def __init__(self, tenants: frozenset[str], service_url_hosts: tuple[str, ...]) -> None:
+        self._tenants = tenants
+        self._hosts = service_url_hosts
+
+    def service_url_allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if not host or not any(fnmatch.fnmatchcase(host, pattern) for pattern in self._hosts):
+            return False
+        return parts.scheme == "https" or host in ("127.0.0.1", "localhost", "::1")
+
+    def refusal(self, activity: dict[str, Any]) -> str | None:
+        """Why the activity is refused (a 403), or None."""
+        if not self.service_url_allowed(str(activity.get("serviceUrl", ""))):
+            return "serviceUrl is not a Bot Connector endpoint this bot answers to"
+        if self._tenants and _tenant(activity) not in self._tenants:
+            return "tenant is not allowed"
+        return None

@@ -64,10 +64,13 @@ class HybridIndex:
             self._faiss.add(self.vectors)
         self._lexical = LexicalIndex([c.indexed_text for c in self.chunks])
         postings: dict[str, list[int]] = defaultdict(list)
+        doc_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
         for row, chunk in enumerate(self.chunks):
             for key in chunk.acl:
                 postings[key].append(row)
+            doc_rows[(chunk.doc.drive_id, chunk.doc.item_id)].append(row)
         self._postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
+        self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in doc_rows.items()}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -95,9 +98,17 @@ class HybridIndex:
         audience: Audience,
         k: int = 5,
         mode: str = "hybrid",
+        exclude: frozenset[tuple[str, str]] = frozenset(),
     ) -> list[Hit]:
-        """The ``k`` best permitted chunks. ``mode`` is ``hybrid``, ``dense`` or ``lexical``."""
+        """The ``k`` best permitted chunks. ``mode`` is ``hybrid``, ``dense`` or ``lexical``.
+
+        ``exclude`` names documents (drive id, item id) to leave out, e.g. those whose access was
+        revoked since the snapshot was written.
+        """
         allowed = self.permitted_rows(audience)
+        excluded = [self._doc_rows[d] for d in exclude if d in self._doc_rows]
+        if excluded:
+            allowed = np.setdiff1d(allowed, np.concatenate(excluded), assume_unique=False)
         if allowed.size == 0 or k <= 0:
             return []
         depth = min(allowed.size, max(4 * k, 20))

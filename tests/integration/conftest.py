@@ -100,9 +100,19 @@ class TeamsChannel:
     users: dict[str, dict[str, Any]]
     tenant_id: str
 
-    def activity(self, upn: str, text: str, *, tenant_id: str | None = None, **shape: Any) -> dict[str, Any]:
+    def activity(
+        self,
+        upn: str,
+        text: str,
+        *,
+        tenant_id: str | None = None,
+        members: list[str] | None = None,
+        **shape: Any,
+    ) -> dict[str, Any]:
+        """A message from ``upn``; in a group chat or channel the roster is the asker plus
+        ``members`` (UPNs of seed users, or raw roster entries as dicts)."""
         user = self.users[upn]
-        return teams_message(
+        activity = teams_message(
             text=text,
             user_id=user["id"],
             user_name=user["displayName"],
@@ -110,6 +120,16 @@ class TeamsChannel:
             service_url=self.capture.url,
             **shape,
         )
+        if activity["conversation"]["conversationType"] != "personal":
+            roster = [activity["from"]] + [self.roster_entry(m) for m in members or []]
+            self.capture.set_roster(activity["conversation"]["id"], roster)
+        return activity
+
+    def roster_entry(self, member: str | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(member, dict):
+            return member
+        user = self.users[member]
+        return {"id": f"29:1{user['id'][:8]}", "aadObjectId": user["id"], "name": user["displayName"]}
 
     def post(self, activity: dict[str, Any], app_url: str | None = None) -> requests.Response:
         return requests.post(f"{app_url or self.running.app_url}/api/messages", json=activity, timeout=120)

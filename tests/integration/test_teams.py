@@ -86,11 +86,19 @@ def test_unknown_activity_type_does_not_crash(teams: TeamsChannel) -> None:
     assert requests.get(f"{teams.running.app_url}/healthz", timeout=5).status_code == 200
 
 
-def test_user_outside_tenant_gets_no_documents(teams: TeamsChannel) -> None:
+def test_activity_from_another_tenant_is_refused(teams: TeamsChannel) -> None:
     activity = teams.activity(
         "anna.schmidt@contoso.dev",
         "Wie hoch ist die Hotelobergrenze?",
         tenant_id="00000000-0000-0000-0000-000000000bad",
     )
-    message = teams.turn(activity, timeout=30)
-    assert not cited_urls(message)
+    response = teams.post(activity)
+    assert response.status_code == 403 and "tenant" in response.json()["error"]
+    assert teams.capture.activities(activity["conversation"]["id"]) == [], "nothing is sent to another tenant"
+
+
+def test_service_url_outside_the_allow_list_is_refused(teams: TeamsChannel) -> None:
+    activity = teams.activity("anna.schmidt@contoso.dev", "Wie hoch ist die Hotelobergrenze?")
+    activity["serviceUrl"] = "https://attacker.example.com/"
+    response = teams.post(activity)
+    assert response.status_code == 403 and "serviceUrl" in response.json()["error"]

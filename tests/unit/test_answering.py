@@ -10,8 +10,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from access import Audience, Principal
+from access import (
+    Audience,
+    CachedPermissions,
+    PermissionCheckUnavailable,
+    Principal,
+    PrincipalResolver,
+    UnknownUser,
+    UserInfo,
+)
 from answering import messages
+from answering.assistant import Assistant, Room
 from answering.citations import clean_answer, resolve_citations
 from answering.language import detect_language
 from answering.pipeline import Answer, AnswerService, TextDelta, _StreamFilter, normalise_question
@@ -427,3 +436,128 @@ def test_answer_returns_the_final_answer(tiny_index: HybridIndex) -> None:
     service = _service(tiny_index, FakeLLM(["The hotel limit is 120 EUR [1]."]))
     answer = asyncio.run(service.answer("hotel limit?", audience=Audience.of(ANNA)))
     assert answer.outcome == "answered" and answer.citations
+
+
+# --- answer-time permission check ------------------------------------------------------------
+
+
+class FakePermissions:
+    """The source's *current* permissions: starts as the index's ACLs; tests revoke or go down."""
+
+    def __init__(self, index: HybridIndex) -> None:
+        self.acls = {(c.doc.drive_id, c.doc.item_id): c.acl for c in index.chunks}
+        self.down = False
+        self.calls: list[tuple[str, str]] = []
+
+    async def current_acl(self, drive_id: str, item_id: str) -> frozenset[str]:
+        self.calls.append((drive_id, item_id))
+        if self.down:
+            raise PermissionCheckUnavailable("graph down")
+        return self.acls.get((drive_id, item_id), frozenset())
+
+
+def test_revoked_document_is_dropped_before_generation_and_retrieval_reruns(tiny_index: HybridIndex) -> None:
+    permissions = FakePermissions(tiny_index)
+    permissions.acls[("drive1", "item1")] = frozenset({"user:someone-else"})
+    llm = FakeLLM(["The answer [1]."])
+    service = _service(tiny_index, llm, permissions=permissions)
+    _, answer = _collect(service, "What is the hotel limit per night? And vacation days?")
+    prompt = "\n".join(m["content"] for m in llm.calls[0])
+    assert "120 EUR" not in prompt, "the revoked document never reaches the model"
+    assert [w.doc.item_id for w in answer.withheld] == ["item1"] and answer.withheld[0].reason == "revoked"
+    assert all(c.item_id != "item1" for c in answer.citations)
+    assert ("drive1", "item1") in permissions.calls
+
+
+def test_check_uses_every_audience_member(tiny_index: HybridIndex) -> None:
+    permissions = FakePermissions(tiny_index)
+    service = _service(tiny_index, FakeLLM(["x [1]"]), permissions=permissions)
+    room = Audience((HR, ANNA))
+    revoked = asyncio.run(service.revoked([Hit(c, 1.0) for c in tiny_index.chunks[:3]], room))
+    assert [d.item_id for d in revoked] == ["item3"], "Anna may not read the HR document"
+
+
+def test_permission_check_down_fails_closed(tiny_index: HybridIndex) -> None:
+    permissions = FakePermissions(tiny_index)
+    permissions.down = True
+    llm = FakeLLM(["should not be called"])
+    _, answer = _collect(_service(tiny_index, llm, permissions=permissions), "What is the hotel limit?")
+    assert answer.outcome == "permission_check_down"
+    assert answer.citations == [] and answer.retrieved == [] and llm.calls == []
+
+
+def test_everything_revoked_means_no_match(tiny_index: HybridIndex) -> None:
+    permissions = FakePermissions(tiny_index)
+    permissions.acls = {}
+    llm = FakeLLM(["x"])
+    _, answer = _collect(
+        _service(tiny_index, llm, permissions=permissions), "What is the hotel limit per night? And vacation days?"
+    )
+    assert answer.outcome == "no_match" and llm.calls == []
+    assert {w.doc.item_id for w in answer.withheld} == {"item1", "item2"}
+
+
+def test_cached_permissions_reask_after_ttl(tiny_index: HybridIndex) -> None:
+    permissions = FakePermissions(tiny_index)
+    now = [0.0]
+    cached = CachedPermissions(permissions, ttl_s=60, clock=lambda: now[0])
+    asyncio.run(cached.current_acl("drive1", "item1"))
+    asyncio.run(cached.current_acl("drive1", "item1"))
+    assert len(permissions.calls) == 1
+    now[0] = 61.0
+    asyncio.run(cached.current_acl("drive1", "item1"))
+    assert len(permissions.calls) == 2
+
+
+# --- shared rooms ----------------------------------------------------------------------------
+
+
+class RoomDirectory:
+    def __init__(self) -> None:
+        self.groups = {"anna": ["staff"], "hanna": ["staff", "hr"]}
+
+    async def get_user(self, id_or_upn: str) -> UserInfo:
+        if id_or_upn not in self.groups:
+            raise UnknownUser(id_or_upn)
+        return UserInfo(id_or_upn, f"{id_or_upn}@contoso.dev", id_or_upn.title())
+
+    async def transitive_group_ids(self, user_id: str) -> list[str]:
+        return self.groups[user_id]
+
+
+def _assistant(index: HybridIndex, llm: FakeLLM) -> Assistant:
+    resolver = PrincipalResolver(RoomDirectory(), TENANT)
+    return Assistant(resolver, _service(index, llm, permissions=FakePermissions(index)))
+
+
+def test_shared_room_answer_uses_only_what_everyone_may_read(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["See [1]."])
+    assistant = _assistant(tiny_index, llm)
+    room = Room("groupChat", "19:room", members=("hanna", "anna"))
+    answer = asyncio.run(assistant.answer("hanna", "salary bands hotel perks", room))
+    assert all(c.item_id != "item3" for c in answer.citations)
+    room_prompts = "\n".join(m["content"] for call in llm.calls[:-1] for m in call)
+    assert "Secret salary" not in room_prompts, "only the private answer's prompt has HR text"
+    assert [w.doc.item_id for w in answer.withheld if w.reason == "room"] == ["item3"]
+    assert answer.followup is not None and any(c.item_id == "item3" for c in answer.followup.citations)
+    assert messages.text("room_narrower", "en") in answer.text
+
+
+def test_room_with_an_unknown_member_gets_no_documents(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["See [1]."])
+    assistant = _assistant(tiny_index, llm)
+    answer = asyncio.run(assistant.answer("anna", "hotel limit", Room("channel", "19:c", members=("anna", "stranger"))))
+    assert answer.outcome == "room_unknown" and answer.citations == []
+    assert answer.followup is not None and answer.followup.citations
+
+
+def test_room_without_roster_gets_no_documents(tiny_index: HybridIndex) -> None:
+    assistant = _assistant(tiny_index, FakeLLM(["See [1]."]))
+    answer = asyncio.run(assistant.answer("anna", "hotel limit", Room("groupChat", "19:g", members=None)))
+    assert answer.outcome == "room_unknown" and answer.followup is not None
+
+
+def test_personal_chat_uses_the_askers_permissions(tiny_index: HybridIndex) -> None:
+    assistant = _assistant(tiny_index, FakeLLM(["See [1]."]))
+    answer = asyncio.run(assistant.answer("hanna", "salary bands", Room("personal", "a:1")))
+    assert any(c.item_id == "item3" for c in answer.citations) and answer.followup is None

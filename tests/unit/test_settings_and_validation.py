@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.validation import MAX_ACTIVITY_BYTES, MAX_DEPTH, InvalidActivity, parse_activity
+from bot.validation import MAX_ACTIVITY_BYTES, MAX_DEPTH, ActivityGate, InvalidActivity, parse_activity
 from retrieval.index import RelevanceGate
 from settings import Settings, split_sites
 from tests.unit.conftest import REPO
@@ -310,3 +310,78 @@ def test_body_of_exactly_the_limit_is_not_refused_for_size() -> None:
     body = _body(activity)
     assert len(body) == MAX_ACTIVITY_BYTES
     assert parse_activity(body)["text"] == "x" * padding
+
+
+# --- who may talk to the bot, and where it may answer -----------------------------------------
+
+
+@pytest.fixture
+def gate_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    env.setenv("AZURE_TENANT_ID", "TENANT-A")
+    return env
+
+
+def _gate(dev_mode: bool = False) -> ActivityGate:
+    settings = Settings(DEV_MODE=dev_mode)  # type: ignore[call-arg]
+    return ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts)
+
+
+def _activity(service_url: str = "https://smba.trafficmanager.net/emea/", tenant: str = "tenant-a") -> dict[str, Any]:
+    return {"type": "message", "serviceUrl": service_url, "conversation": {"id": "c", "tenantId": tenant}}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://smba.trafficmanager.net/emea/",
+        "https://europe.webchat.botframework.com/",
+        "https://smba.infra.gov.teams.microsoft.us/",
+    ],
+)
+def test_bot_connector_hosts_are_allowed(gate_env: pytest.MonkeyPatch, url: str) -> None:
+    assert _gate().refusal(_activity(url)) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example.com/",
+        "http://smba.trafficmanager.net/emea/",  # not https
+        "https://smba.trafficmanager.net.attacker.com/",
+        "https://botframework.com.evil.net/",
+        "http://127.0.0.1:9999/",  # loopback only in dev mode
+        "not a url",
+    ],
+)
+def test_other_service_urls_are_refused(gate_env: pytest.MonkeyPatch, url: str) -> None:
+    assert _gate().refusal(_activity(url)) is not None
+
+
+def test_dev_mode_allows_loopback_connectors_only(gate_env: pytest.MonkeyPatch) -> None:
+    assert _gate(dev_mode=True).refusal(_activity("http://127.0.0.1:9999/")) is None
+    assert _gate(dev_mode=True).refusal(_activity("http://10.0.0.5:9999/")) is not None
+
+
+def test_tenant_allow_list_defaults_to_the_graph_tenant(gate_env: pytest.MonkeyPatch) -> None:
+    assert _gate().refusal(_activity(tenant="TENANT-A")) is None
+    assert _gate().refusal(_activity(tenant="tenant-b")) == "tenant is not allowed"
+    no_tenant = _activity()
+    del no_tenant["conversation"]["tenantId"]
+    assert _gate().refusal(no_tenant) == "tenant is not allowed"
+    via_channel_data = {**no_tenant, "channelData": {"tenant": {"id": "tenant-a"}}}
+    assert _gate().refusal(via_channel_data) is None
+
+
+def test_tenant_allow_list_can_name_several(gate_env: pytest.MonkeyPatch) -> None:
+    gate_env.setenv("BOT_ALLOWED_TENANTS", "tenant-b, tenant-c")
+    gate = _gate()
+    assert gate.refusal(_activity(tenant="tenant-c")) is None
+    assert gate.refusal(_activity(tenant="tenant-a")) is not None
+
+
+def test_audit_key_must_be_long_hex(env: pytest.MonkeyPatch) -> None:
+    env.setenv("AUDIT_KEY", "zz")
+    with pytest.raises(ValueError, match="AUDIT_KEY"):
+        Settings()
+    env.setenv("AUDIT_KEY", "00" * 16)
+    assert Settings().audit_key_bytes == bytes(16)

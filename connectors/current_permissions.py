@@ -1,0 +1,32 @@
+"""The answer-time permission check through Graph: ``CurrentPermissions`` over driveItem /permissions."""
+
+from __future__ import annotations
+
+import logging
+
+from access import PermissionCheckUnavailable
+from connectors.errors import status_of
+from connectors.sharepoint import SharePointSource
+
+log = logging.getLogger(__name__)
+
+
+class GraphCurrentPermissions:
+    """Maps an item's permissions exactly as sync does (``SharePointSource.item_acl``).
+
+    A deleted item (404) is readable by nobody; any other failure means the check could not be
+    made, and the caller fails closed.
+    """
+
+    def __init__(self, source: SharePointSource) -> None:
+        self._source = source
+
+    async def current_acl(self, drive_id: str, item_id: str) -> frozenset[str]:
+        try:
+            mapping = await self._source.item_acl(drive_id, item_id)
+        except Exception as exc:  # noqa: BLE001 - every failure must fail closed
+            if status_of(exc) == 404:
+                return frozenset()
+            log.warning("answer-time permission check failed for %s/%s: %s", drive_id, item_id, type(exc).__name__)
+            raise PermissionCheckUnavailable(f"cannot read permissions of {item_id}") from exc
+        return mapping.acl
