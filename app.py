@@ -23,6 +23,7 @@ from aiohttp import web
 
 from access import CachedPermissions, DirectoryUnavailable, PrincipalResolver, UnknownUser
 from answering.assistant import Assistant, Room
+from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail, install_redaction, verify_trail
 from audit.trail import load_or_create_key, pseudonym
@@ -119,10 +120,14 @@ def build_components(settings: Settings) -> Components:
         top_k=settings.retrieval_top_k,
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
-        permissions=CachedPermissions(GraphCurrentPermissions(source), settings.permission_check_ttl_s),
+        permissions=CachedPermissions(
+            GraphCurrentPermissions(source, settings.permission_check_timeout_s), settings.permission_check_ttl_s
+        ),
     )
     audit = AuditTrail(audit_settings(settings))
-    assistant = Assistant(resolver, answers, audit, max_room_members=settings.room_max_members)
+    metrics = AnswerMetrics()
+    metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
+    assistant = Assistant(resolver, answers, audit, max_room_members=settings.room_max_members, metrics=metrics)
     return Components(settings, graph, resolver, embedder, store, live_index, llm, assistant, audit)
 
 

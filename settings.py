@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     relevance_min_lexical: float = Field(default=1.0, ge=0, validation_alias="RELEVANCE_MIN_LEXICAL")
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES")
     permission_check_ttl_s: float = Field(default=60.0, ge=0, validation_alias="PERMISSION_CHECK_TTL_S")
+    permission_check_timeout_s: float = Field(default=5.0, gt=0, validation_alias="PERMISSION_CHECK_TIMEOUT_S")
 
     # Audit ---------------------------------------------------------------------------------------
     audit_level: Literal["none", "metadata", "full"] = Field(default="metadata", validation_alias="AUDIT_LEVEL")

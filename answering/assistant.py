@@ -24,6 +24,7 @@ from access import Audience, DirectoryUnavailable, PrincipalResolver, UnknownUse
 from access.principal import Principal
 from answering import messages
 from answering.language import detect_language
+from answering.metrics import AnswerMetrics
 from answering.pipeline import Answer, AnswerEvent, AnswerService, TextDelta, Withheld, normalise_question
 from audit import AuditRecord, AuditTrail
 from retrieval.types import Hit
@@ -62,10 +63,12 @@ class Assistant:
         audit: AuditTrail | None = None,
         max_room_members: int = 1000,
         member_lookups: int = 8,
+        metrics: AnswerMetrics | None = None,
     ) -> None:
         self.resolver = resolver
         self.answers = answers
         self.audit = audit
+        self.metrics = metrics or AnswerMetrics()
         self._max_room_members = max_room_members
         self._lookups = asyncio.Semaphore(member_lookups)
 
@@ -189,6 +192,13 @@ class Assistant:
 
     async def _audited(self, user: str, question: str, room: Room, answer: Answer, **extra: str) -> Answer:
         """Write the audit record before the answer goes out; if that fails, the answer is withheld."""
+        self.metrics.observe(
+            room.kind,
+            answer.outcome,
+            answer.latency_s,
+            [w.reason for w in answer.withheld],
+            answer.followup is not None,
+        )
         if self.audit is None:
             return answer
         record = AuditRecord(

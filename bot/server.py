@@ -1,4 +1,4 @@
-"""HTTP routes: /api/messages (Agents SDK), /api/ask, health, and the dev chat page."""
+"""HTTP routes: /api/messages (Agents SDK), /api/ask, health, /metrics, and the dev chat page."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
 from microsoft_agents.hosting.aiohttp.jwt_authorization_middleware import _jwt_authorization_middleware
 from microsoft_agents.hosting.core import AgentApplication, TurnState
+from prometheus_client import generate_latest
 
 from bot.ask_api import AskEndpoint
 from bot.entra_auth import EntraTokenValidator
@@ -131,7 +132,12 @@ def install_routes(app: web.Application, settings: Settings, components_key: web
         }
         return web.json_response(body, status=200 if ready else 503)
 
+    async def metrics(request: web.Request) -> web.Response:
+        registry = request.app[components_key].assistant.metrics.registry
+        return web.Response(body=generate_latest(registry), content_type="text/plain", charset="utf-8")
+
     app.router.add_post("/api/messages", messages)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/api/ask", ask)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from access import PermissionCheckUnavailable
@@ -14,16 +15,19 @@ log = logging.getLogger(__name__)
 class GraphCurrentPermissions:
     """Maps an item's permissions exactly as sync does (``SharePointSource.item_acl``).
 
-    A deleted item (404) is readable by nobody; any other failure means the check could not be
-    made, and the caller fails closed.
+    A deleted item (404) is readable by nobody; any other failure, or no answer within
+    ``timeout_s`` (the SDK's retry handler would otherwise wait out throttling for minutes while a
+    person waits for an answer), means the check could not be made, and the caller fails closed.
     """
 
-    def __init__(self, source: SharePointSource) -> None:
+    def __init__(self, source: SharePointSource, timeout_s: float = 5.0) -> None:
         self._source = source
+        self._timeout_s = timeout_s
 
     async def current_acl(self, drive_id: str, item_id: str) -> frozenset[str]:
         try:
-            mapping = await self._source.item_acl(drive_id, item_id)
+            async with asyncio.timeout(self._timeout_s):
+                mapping = await self._source.item_acl(drive_id, item_id)
         except Exception as exc:  # noqa: BLE001 - every failure must fail closed
             if status_of(exc) == 404:
                 return frozenset()

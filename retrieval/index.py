@@ -143,6 +143,6 @@ class HybridIndex:
             return []
         query = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
         selector = faiss.IDSelectorBatch(allowed)
-        params = faiss.SearchParameters(sel=selector)
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         scores, rows = self._faiss.search(query, depth, params=params)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]

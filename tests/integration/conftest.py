@@ -42,6 +42,35 @@ class Running:
         response.raise_for_status()
         return dict(response.json())
 
+    def ask_stream(self, user: str, question: str, **extra: Any) -> tuple[list[str], dict[str, Any]]:
+        """/api/ask as Server-Sent Events: the streamed text deltas and the final answer."""
+        response = requests.post(
+            f"{self.app_url}/api/ask",
+            json={"question": question, "user": user, **extra},
+            headers={"Accept": "text/event-stream"},
+            timeout=120,
+        )
+        response.raise_for_status()
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        deltas: list[str] = []
+        final: dict[str, Any] | None = None
+        for block in response.text.split("\n\n"):
+            if not block.strip():
+                continue
+            fields = dict(line.split(": ", 1) for line in block.splitlines())
+            data = json.loads(fields["data"])
+            if fields["event"] == "delta":
+                assert final is None, "no delta after the answer"
+                deltas.append(data["text"])
+            else:
+                final = data
+        assert final is not None, "the stream ends with an answer event"
+        return deltas, final
+
+    @property
+    def log_dir(self) -> Path:
+        return self.stack.root / "logs"
+
     def cli(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
     ) -> subprocess.CompletedProcess[str]:
@@ -61,11 +90,31 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     stack = start_stack(root, MODELS)
     try:
         summary = run_sync(stack.env, root / "logs")
+        # The answer-time check may reuse a document's permissions for 1 s here (60 s by default),
+        # so that revocation tests need not wait.
+        stack.env["PERMISSION_CHECK_TTL_S"] = "1"
         child, url = start_app(stack.env, root / "logs", free_port())
         stack.children.append(child)
         yield Running(stack, url, summary)
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def degraded(running: Running, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second app on the same index whose LLM is down and whose group cache is off."""
+    env = {
+        **running.env,
+        "TGI_URL": f"http://127.0.0.1:{free_port()}",
+        "LLM_TIMEOUT_S": "5",
+        "GROUP_CACHE_TTL_S": "0",
+        "GRAPH_TIMEOUT_S": "5",
+    }
+    child, url = start_app(env, tmp_path_factory.mktemp("degraded"), free_port(), name="degraded-app")
+    try:
+        yield url
+    finally:
+        child.stop()
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
 import requests
 
-from devstack.processes import free_port, start_app
 from tests.integration.conftest import Running, TeamsChannel, admin
 
 
@@ -82,23 +80,8 @@ def test_ask_rejects_bad_bodies(running: Running, body: bytes, status: int) -> N
 
 
 def test_ask_streams_server_sent_events(running: Running) -> None:
-    response = requests.post(
-        f"{running.app_url}/api/ask",
-        json={"question": "Wie viele Urlaubstage habe ich pro Jahr?", "user": "dana.mueller@contoso.dev"},
-        headers={"Accept": "text/event-stream"},
-        stream=True,
-        timeout=120,
-    )
-    assert response.headers["Content-Type"].startswith("text/event-stream")
-    events = []
-    for block in response.text.split("\n\n"):
-        if block.strip():
-            lines = dict(line.split(": ", 1) for line in block.splitlines())
-            events.append((lines["event"], json.loads(lines["data"])))
-    assert events[-1][0] == "answer"
-    final = events[-1][1]
-    streamed = "".join(data["text"] for kind, data in events if kind == "delta")
-    assert streamed.strip() == final["answer"].strip()
+    deltas, final = running.ask_stream("dana.mueller@contoso.dev", "Wie viele Urlaubstage habe ich pro Jahr?")
+    assert "".join(deltas).strip() == final["answer"].strip()
     assert any(c["url"].endswith("Urlaubsregelung.docx") for c in final["citations"])
 
 
@@ -112,23 +95,6 @@ def test_question_with_nothing_permitted_says_so(running: Running) -> None:
     answer = running.ask("dana.mueller@contoso.dev", "Quantenchromodynamik Gluonen Feldstärke Renormierung")
     assert answer["outcome"] == "no_match"
     assert answer["citations"] == []
-
-
-@pytest.fixture(scope="module")
-def degraded(running: Running, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second app on the same index whose LLM is down and whose group cache is off."""
-    env = {
-        **running.env,
-        "TGI_URL": f"http://127.0.0.1:{free_port()}",
-        "LLM_TIMEOUT_S": "5",
-        "GROUP_CACHE_TTL_S": "0",
-        "GRAPH_TIMEOUT_S": "5",
-    }
-    child, url = start_app(env, tmp_path_factory.mktemp("degraded"), free_port(), name="degraded-app")
-    try:
-        yield url
-    finally:
-        child.stop()
 
 
 def test_llm_down_gives_polite_message_in_time(degraded: str, running: Running) -> None:

@@ -65,3 +65,30 @@ def test_dev_chat_page_and_demo_users(running: Running) -> None:
     assert page.status_code == 200 and "api/ask" in page.text
     users = requests.get(f"{running.app_url}/api/demo-users", timeout=10).json()
     assert {u["userPrincipalName"] for u in users} >= {"anna.schmidt@contoso.dev", "ben.carter@contoso.dev"}
+
+
+def _metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        sample, _, value = line.rpartition(" ")
+        found = sample[len(name) :].strip("{}")
+        if ",".join(sorted(found.split(","))) == wanted:
+            return float(value)
+    return 0.0
+
+
+def test_metrics_count_answers_by_outcome(running: Running) -> None:
+    before = requests.get(f"{running.app_url}/metrics", timeout=5).text
+    running.ask("nobody@contoso.dev", "Wie hoch ist die Hotelobergrenze?")
+    after = requests.get(f"{running.app_url}/metrics", timeout=5)
+    assert after.status_code == 200 and after.headers["Content-Type"].startswith("text/plain")
+    labels = {"outcome": "unknown_user", "room": "web"}
+    assert (
+        _metric(after.text, "assistant_answers_total", **labels)
+        == _metric(before, "assistant_answers_total", **labels) + 1
+    )
+    assert _metric(after.text, "assistant_index_chunks") > 0
+    assert "nobody@contoso.dev" not in after.text and "Hotelobergrenze" not in after.text

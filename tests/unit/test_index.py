@@ -136,6 +136,18 @@ def test_hybrid_fills_in_both_scores() -> None:
         assert (hit.lexical_score > 0) == ("hotel" in hit.chunk.text)
 
 
+def test_excluded_documents_are_never_ranked() -> None:
+    index, _ = _small_index()
+    audience = Audience.of(Principal(TENANT, "u1", frozenset({"g1"})))
+    query_vector = _vectors(1, 1)[0]
+    everything = {h.chunk.chunk_id for h in index.search("hotel", query_vector, audience=audience, k=10)}
+    assert "c0" in everything
+    without = index.search("hotel", query_vector, audience=audience, k=10, exclude=frozenset({("drive", "item0")}))
+    assert {h.chunk.chunk_id for h in without} == everything - {"c0"}
+    unknown = index.search("hotel", query_vector, audience=audience, k=10, exclude=frozenset({("drive", "nope")}))
+    assert {h.chunk.chunk_id for h in unknown} == everything
+
+
 def test_no_rows_for_an_outsider_or_k_zero() -> None:
     index, _ = _small_index()
     outsider = Audience.of(Principal("other-tenant", "u9"))

@@ -1,0 +1,44 @@
+"""Prometheus metrics about answers, owned by one registry per app (no global state).
+
+Counts and latencies only: no questions, user ids or document ids (the audit trail has those)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class AnswerMetrics:
+    """What ``GET /metrics`` reports about answering."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.answers = Counter(
+            "assistant_answers", "Answers given, by outcome and room kind", ["outcome", "room"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "assistant_answer_seconds",
+            "Time from question to final answer",
+            ["room"],
+            buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120),
+            registry=self.registry,
+        )
+        self.withheld = Counter(
+            "assistant_withheld_documents",
+            "Matching documents not used: room (not every member may read) or revoked (answer-time check)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.index_chunks = Gauge(
+            "assistant_index_chunks", "Chunks in the loaded index snapshot", registry=self.registry
+        )
+        self.followups = Counter(
+            "assistant_private_followups", "Private answers attached to shared-room answers", registry=self.registry
+        )
+
+    def observe(self, room: str, outcome: str, latency_s: float, withheld_reasons: list[str], followup: bool) -> None:
+        self.answers.labels(outcome=outcome, room=room).inc()
+        self.latency.labels(room=room).observe(latency_s)
+        for reason in withheld_reasons:
+            self.withheld.labels(reason=reason).inc()
+        if followup:
+            self.followups.inc()
