@@ -1,8 +1,8 @@
 """Checking a POST /api/messages body before the Agents SDK sees it.
 
 The SDK answers some bodies that are not activities (``{}``, ``[]``, a message without a
-conversation) with a 500; everything that is not a well-formed Bot Framework activity gets a
-clear 400 here instead.
+conversation, an empty ``locale``) with a 500; everything that is not a well-formed Bot Framework
+activity, including by the SDK's own schema, gets a clear 400 here instead.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import fnmatch
 import json
 from typing import Any
 from urllib.parse import urlsplit
+
+from microsoft_agents.activity import Activity
+from pydantic import ValidationError
 
 MAX_ACTIVITY_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -69,6 +72,11 @@ def parse_activity(body: bytes) -> dict[str, Any]:
     for field in ("entities", "attachments", "membersAdded", "membersRemoved"):
         if field in data and data[field] is not None and not isinstance(data[field], list):
             raise InvalidActivity(f"activity field {field} must be a list")
+    try:
+        Activity.model_validate(data)  # what the SDK does next, where a failure is a 500
+    except ValidationError as exc:
+        where = ".".join(str(part) for part in exc.errors()[0]["loc"]) if exc.errors() else "?"
+        raise InvalidActivity(f"activity does not match the Bot Framework schema (field {where})") from exc
     return data
 
 

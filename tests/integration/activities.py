@@ -64,3 +64,20 @@ def teams_message(
         "channelData": channel_data,
         "locale": locale,
     }
+
+
+def cited_urls(message: dict[str, Any]) -> list[str]:
+    """The URLs of the citation entities Teams would show under a bot message."""
+    return [
+        claim["appearance"]["url"] for entity in message.get("entities") or [] for claim in entity.get("citation") or []
+    ]
+
+
+def file_names(manifest: dict[str, Any]) -> dict[str, str]:
+    """Seed item id → file name (what a citation URL ends with)."""
+    return {
+        item["id"]: str(item["path"]).rsplit("/", 1)[-1]
+        for site in manifest["sites"]
+        for drive in site["drives"]
+        for item in drive["items"]
+    }

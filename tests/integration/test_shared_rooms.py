@@ -7,25 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.integration.activities import cited_urls, file_names
 from tests.integration.conftest import TeamsChannel
 
 NORDLICHT = "What is the code word for Project Nordlicht and who keeps the insider list?"
 FINANZEN_SECRET = "AURORA-FALKE-2291"
-
-
-def file_of(manifest: dict[str, Any], item_id: str) -> str:
-    for site in manifest["sites"]:
-        for drive in site["drives"]:
-            for item in drive["items"]:
-                if item["id"] == item_id:
-                    return str(item["path"]).rsplit("/", 1)[-1]
-    raise KeyError(item_id)
-
-
-def cited(message: dict[str, Any]) -> list[str]:
-    return [
-        claim["appearance"]["url"] for entity in message.get("entities") or [] for claim in entity.get("citation") or []
-    ]
 
 
 def secret_item(secrets: list[dict[str, Any]], phrase: str) -> str:
@@ -35,7 +21,7 @@ def secret_item(secrets: list[dict[str, Any]], phrase: str) -> str:
 def test_group_chat_answer_draws_only_on_what_everyone_may_read(
     teams: TeamsChannel, users: dict[str, Any], manifest: dict[str, Any], secrets: list[dict[str, Any]]
 ) -> None:
-    secret_file = file_of(manifest, secret_item(secrets, FINANZEN_SECRET))
+    secret_file = file_names(manifest)[secret_item(secrets, FINANZEN_SECRET)]
     anna = users["anna.schmidt@contoso.dev"]["id"]
     before = len(teams.capture.followups_to(anna))
     activity = teams.activity(
@@ -48,14 +34,16 @@ def test_group_chat_answer_draws_only_on_what_everyone_may_read(
     )
     room_message = teams.turn(activity)
     assert FINANZEN_SECRET not in room_message["text"]
-    assert not any(url.endswith(secret_file) for url in cited(room_message)), cited(room_message)
+    assert not any(url.endswith(secret_file) for url in cited_urls(room_message)), cited_urls(room_message)
     assert "not open to everyone" in room_message["text"]
     assert "sent you the full answer privately" in room_message["text"]
 
     followups = teams.capture.followups_to(anna)
     assert len(followups) == before + 1, "exactly one private follow-up"
     private = followups[-1]
-    assert any(url.endswith(secret_file) for url in cited(private)), "the asker's own answer cites the secret document"
+    assert any(url.endswith(secret_file) for url in cited_urls(private)), (
+        "the asker's own answer cites the secret document"
+    )
     created = teams.capture.created[-1]
     assert created["isGroup"] is False and created["tenantId"] == teams.tenant_id
     assert [m["aadObjectId"] for m in created["members"]] == [anna]
@@ -74,7 +62,7 @@ def test_room_where_everyone_may_read_gets_the_full_answer_and_no_followup(
         members=["anna.schmidt@contoso.dev", "ben.carter@contoso.dev", "dana.mueller@contoso.dev"],
     )
     message = teams.turn(activity)
-    assert any(url.endswith("Urlaubsregelung.docx") for url in cited(message))
+    assert any(url.endswith("Urlaubsregelung.docx") for url in cited_urls(message))
     assert "privat" not in message["text"]
     assert len(teams.capture.followups_to(clara)) == before
 
@@ -83,7 +71,7 @@ def test_room_where_everyone_may_read_gets_the_full_answer_and_no_followup(
 def test_room_with_unknown_readers_uses_no_documents(
     teams: TeamsChannel, users: dict[str, Any], manifest: dict[str, Any], secrets: list[dict[str, Any]], case: str
 ) -> None:
-    secret_file = file_of(manifest, secret_item(secrets, FINANZEN_SECRET))
+    secret_file = file_names(manifest)[secret_item(secrets, FINANZEN_SECRET)]
     stranger = {"id": "29:1stranger", "aadObjectId": "0b9d4c55-0000-4000-8000-00000000beef", "name": "Guest"}
     activity = teams.activity(
         "anna.schmidt@contoso.dev",
@@ -98,9 +86,9 @@ def test_room_with_unknown_readers_uses_no_documents(
         activity["conversation"]["id"] = f"19:unknown{activity['id']}@thread.v2"
     message = teams.turn(activity)
     assert "could not find out who can read this chat" in message["text"]
-    assert not cited(message) and FINANZEN_SECRET not in message["text"]
+    assert not cited_urls(message) and FINANZEN_SECRET not in message["text"]
     private = teams.capture.followups_to(users["anna.schmidt@contoso.dev"]["id"])[-1]
-    assert any(url.endswith(secret_file) for url in cited(private))
+    assert any(url.endswith(secret_file) for url in cited_urls(private))
 
 
 def test_failed_private_followup_is_admitted_in_the_room_without_leaking(teams: TeamsChannel) -> None:

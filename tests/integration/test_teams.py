@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import requests
 
+from tests.integration.activities import cited_urls
 from tests.integration.conftest import TeamsChannel
-
-
-def cited_urls(message: dict[str, Any]) -> list[str]:
-    urls = []
-    for entity in message.get("entities") or []:
-        for claim in entity.get("citation") or []:
-            urls.append(claim["appearance"]["url"])
-    return urls
 
 
 @pytest.mark.parametrize(
