@@ -9,6 +9,16 @@ from typing import Protocol
 from retrieval.types import DocumentRef
 
 
+class ItemPermissions(Protocol):
+    """The ACL part of a permission lookup (``connectors.permissions.PermissionMapping``)."""
+
+    @property
+    def acl(self) -> frozenset[str]: ...
+
+    @property
+    def unknown(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class Upsert:
     """A new or changed document. ``content`` is None when only its metadata or ACL changed."""
@@ -49,9 +59,14 @@ class Failure:
 
 @dataclass(frozen=True)
 class CursorReset:
-    """The source lost its place in a drive (Graph 410): drop the drive and resync it fully."""
+    """A full enumeration of the drive follows: what it does not yield again is gone.
+
+    Sent when the source lost its place (no cursor, Graph 410), or, with ``full_listing``, for
+    collections that have no delta and are always listed in full (site pages).
+    """
 
     drive_id: str
+    full_listing: bool = False
 
 
 Change = Upsert | Delete | Checkpoint | Failure | CursorReset
@@ -62,4 +77,8 @@ class DocumentSource(Protocol):
 
     def changes(self, cursors: Mapping[str, str], known_tags: Mapping[tuple[str, str], str]) -> AsyncIterator[Change]:
         """Yield changes since ``cursors``; ``known_tags`` lets it skip unchanged downloads."""
+        ...
+
+    async def item_acl(self, drive_id: str, item_id: str) -> ItemPermissions:
+        """The item's current permissions (the permission-only refresh asks for each known item)."""
         ...
