@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -60,7 +60,10 @@ class SyncReport:
     chunks_in_index: int = 0
     snapshot_id: str | None = None
     error: str | None = None
-    timings_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.timings_s[phase] = self.timings_s.get(phase, 0.0) + seconds
 
     @property
     def duration_s(self) -> float:
@@ -227,7 +230,7 @@ class Ingestor:
             except StopAsyncIteration:
                 break
             finally:
-                report.timings_s["download"] += time.perf_counter() - started
+                report.add_time("download", time.perf_counter() - started)
             if isinstance(change, (Upsert, Failure)):
                 drive_id = change.doc.drive_id if isinstance(change, Upsert) else change.drive_id
                 item_id = change.doc.item_id if isinstance(change, Upsert) else change.item_id
@@ -285,7 +288,7 @@ class Ingestor:
 
         started = time.perf_counter()
         results = await asyncio.gather(*(lookup(key) for key in list(working)))
-        report.timings_s["download"] += time.perf_counter() - started
+        report.add_time("download", time.perf_counter() - started)
         dirty = False
         for key, mapping, exc in results:
             if mapping is None:
@@ -316,7 +319,7 @@ class Ingestor:
         parts = [working[key][1] for key in sorted(working) if len(working[key][0])]
         vectors = np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
         snapshot_id = self._store.write(chunks, vectors, self._embedder.name)
-        report.timings_s["indexing"] += time.perf_counter() - started
+        report.add_time("indexing", time.perf_counter() - started)
         return snapshot_id
 
     async def _apply_upsert(
@@ -357,14 +360,14 @@ class Ingestor:
             log.warning("skipped %s (%s): %s", change.doc.name, exc.reason, exc.detail)
             return working.pop(key, None) is not None
         finally:
-            report.timings_s["extraction"] += time.perf_counter() - started
+            report.add_time("extraction", time.perf_counter() - started)
         doc = change.doc
         if extracted.title and (not doc.title or doc.title == _stem(doc.name)):
             doc = replace(doc, title=extracted.title)
         chunks = chunk_document(doc, extracted, change.acl)
         started = time.perf_counter()
         vectors = await asyncio.to_thread(self._embedder.embed_passages, [c.indexed_text for c in chunks])
-        report.timings_s["embedding"] += time.perf_counter() - started
+        report.add_time("embedding", time.perf_counter() - started)
         if existing is None:
             report.added += 1
         else:
