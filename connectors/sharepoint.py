@@ -87,6 +87,18 @@ class _TtlCache:
         return value
 
 
+def _content_tag(item: DriveItem) -> str:
+    """What changes exactly when the bytes change: the content hash, else cTag, else eTag.
+
+    Delta omits ``cTag`` in SharePoint and ``eTag`` changes on every rename or move; the
+    quickXorHash lets a moved or renamed file be re-stamped instead of downloaded and re-embedded.
+    """
+    hashes = item.file.hashes if item.file is not None else None
+    if hashes is not None and hashes.quick_xor_hash:
+        return f"qxh:{hashes.quick_xor_hash}"
+    return item.c_tag or item.e_tag or ""
+
+
 class SharePointSource:
     """A ``DocumentSource`` over the configured SharePoint sites (or all the app can see)."""
 
@@ -201,7 +213,7 @@ class SharePointSource:
             web_url=item.web_url or "",
             name=name,
             path=f"{path}/{name}" if path else name,
-            content_tag=item.c_tag or item.e_tag or "",
+            content_tag=_content_tag(item),
         )
         async with self._semaphore:
             try:
@@ -235,6 +247,9 @@ class SharePointSource:
             return
         # No delta for pages: the full list is the truth, pages not listed again are gone.
         yield CursorReset(drive_id, full_listing=True)
+        if not pages:
+            yield Checkpoint(drive_id, "listed")
+            return
         try:
             mapping = await self.item_acl(drive_id, "")
         except Exception as exc:
@@ -313,8 +328,11 @@ class SharePointSource:
     async def _connected_group(self, drive_id: str) -> str | None:
         """The Microsoft 365 group that owns the drive's site (a group-connected team site)."""
         drive = await self._call(self._client.drives.by_drive_id(drive_id).get, f"drive {drive_id}")
-        group = getattr(getattr(drive, "owner", None), "group", None)
-        return str(group.id).lower() if group is not None and group.id else None
+        owner = drive.owner if drive is not None else None
+        # drive.owner is an identitySet; msgraph-sdk models no ``group`` on it, so it lands in additional_data
+        group = (owner.additional_data or {}).get("group") if owner is not None else None
+        group_id = group.get("id") if isinstance(group, dict) else None
+        return str(group_id).lower() if group_id else None
 
     async def _user_id(self, upn: str) -> str | None:
         try:
