@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from msgraph import GraphServiceClient
 
 from access import DirectoryUnavailable, PrincipalResolver, UnknownUser
 from answering.assistant import Assistant, Room
@@ -159,13 +160,14 @@ async def _refresh_index(components: Components) -> None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 
-def sharepoint_source(settings: Settings, components: Components) -> SharePointSource:
+def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePointSource:
+    """The SharePoint source with every sync setting (sync, permission refresh, answer-time check)."""
     return SharePointSource(
-        components.graph.client,
+        client,
         settings.azure_tenant_id or "",
         settings.sharepoint_sites,
+        settings.max_document_bytes,
         SourceOptions(
-            max_document_bytes=settings.max_document_bytes,
             concurrency=settings.sync_concurrency,
             retry=RetryPolicy(
                 max_attempts=settings.graph_retry_max_attempts,
@@ -184,7 +186,7 @@ async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
     """One content sync (or, with ``permissions_only``, one permission refresh); prints the report."""
     components = build_components(settings)
     try:
-        source = sharepoint_source(settings, components)
+        source = sharepoint_source(settings, components.graph.client)
         ingestor = Ingestor(
             components.store,
             SyncState(settings.data_dir / "sync"),

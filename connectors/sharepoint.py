@@ -63,7 +63,6 @@ class DriveInfo:
 class SourceOptions:
     """Tuning of ``SharePointSource`` (from settings)."""
 
-    max_document_bytes: int = 50 * 1024 * 1024
     concurrency: int = 4
     retry: RetryPolicy = RetryPolicy()
     include_pages: bool = True
@@ -103,9 +102,15 @@ class SharePointSource:
     """A ``DocumentSource`` over the configured SharePoint sites (or all the app can see)."""
 
     def __init__(
-        self, client: GraphServiceClient, tenant_id: str, sites: list[str], options: SourceOptions | None = None
+        self,
+        client: GraphServiceClient,
+        tenant_id: str,
+        sites: list[str],
+        max_document_bytes: int = 50 * 1024 * 1024,
+        options: SourceOptions | None = None,
     ) -> None:
         self._client = client
+        self._max_bytes = max_document_bytes
         self._tenant_id = tenant_id
         self._sites = sites
         self._options = options or SourceOptions()
@@ -224,7 +229,7 @@ class SharePointSource:
             unchanged = known_tags.get((drive.drive_id, item.id)) == doc.content_tag and doc.content_tag
             if unchanged:
                 return Upsert(doc, mapping.acl, media_type, None, mapping.unknown)
-            if item.size is not None and item.size > self._options.max_document_bytes:
+            if item.size is not None and item.size > self._max_bytes:
                 return Failure(drive.drive_id, item.id, name, "too_large", f"{item.size} bytes")
             content_builder = self._client.drives.by_drive_id(drive.drive_id).items.by_drive_item_id(item.id).content
             try:
