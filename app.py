@@ -193,6 +193,7 @@ async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
             components.embedder,
             default_registry(),
             settings.max_document_bytes,
+            checkpoint_interval_s=settings.sync_checkpoint_interval_s,
         )
         try:
             if permissions_only:

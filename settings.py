@@ -75,6 +75,7 @@ class Settings(BaseSettings):
 
     # SharePoint sync -----------------------------------------------------------------------------
     sync_concurrency: int = Field(default=4, gt=0, le=64, validation_alias="SYNC_CONCURRENCY")
+    sync_checkpoint_interval_s: float = Field(default=60.0, ge=0, validation_alias="SYNC_CHECKPOINT_INTERVAL_S")
     sharepoint_pages: bool = Field(default=True, validation_alias="SHAREPOINT_PAGES")
     sharepoint_site_group_map: dict[str, list[str]] = Field(
         default_factory=dict, validation_alias="SHAREPOINT_SITE_GROUP_MAP"

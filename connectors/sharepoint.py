@@ -191,6 +191,7 @@ class SharePointSource:
                 if change is not None:
                     yield change
             if page.odata_next_link:
+                yield Checkpoint(drive.drive_id, page.odata_next_link, partial=True)
                 page = await self._call(partial(_get_url, builder, page.odata_next_link), what)
                 continue
             if page.odata_delta_link:

@@ -132,7 +132,18 @@ class SyncState:
     def __init__(self, sync_dir: Path) -> None:
         self.sync_dir = Path(sync_dir)
         self.cursor_file = self.sync_dir / "cursors.json"
+        self.seen_file = self.sync_dir / "full_rounds.json"
         self.report_file = self.sync_dir / "last_report.json"
+
+    def load_seen(self) -> dict[str, set[str]]:
+        """Drives in a full enumeration saved halfway: the item ids seen so far."""
+        try:
+            return {drive: set(items) for drive, items in json.loads(self.seen_file.read_text()).items()}
+        except FileNotFoundError:
+            return {}
+
+    def save_seen(self, seen: dict[str, set[str]]) -> None:
+        self._write(self.seen_file, {drive: sorted(items) for drive, items in seen.items()})
 
     def load_cursors(self) -> dict[str, str]:
         try:
@@ -172,7 +183,9 @@ class Ingestor:
         embedder: Embedder,
         extractors: ExtractorRegistry,
         max_document_bytes: int,
+        checkpoint_interval_s: float = 60.0,
     ) -> None:
+        self._checkpoint_interval_s = checkpoint_interval_s
         self._store = store
         self._state = state
         self._embedder = embedder
@@ -188,6 +201,7 @@ class Ingestor:
                 "embedder changed (%s -> %s): re-indexing everything", meta.get("embedder"), self._embedder.name
             )
             self._state.save_cursors({})
+            self._state.save_seen({})
             return {}
         docs: dict[DocKey, tuple[list[Chunk], list[np.ndarray]]] = {}
         for chunk, vector in zip(chunks, vectors, strict=True):
@@ -218,10 +232,12 @@ class Ingestor:
 
     async def _apply_changes(self, source: DocumentSource, working: WorkingSet, report: SyncReport) -> None:
         cursors = self._state.load_cursors()
+        # Drives being enumerated in full: what they yield is recorded; at their final checkpoint
+        # documents not seen are gone. Saved with partial checkpoints, so a restart keeps counting.
+        seen = self._state.load_seen()
         dirty = False
+        last_saved = time.monotonic()
         known_tags = {key: chunks[0].doc.content_tag for key, (chunks, _) in working.items()}
-        # Drives being enumerated in full: documents not seen again by the checkpoint are gone.
-        unseen: dict[str, set[DocKey]] = {}
         changes = aiter(source.changes(cursors, known_tags))
         while True:
             started = time.perf_counter()
@@ -234,7 +250,8 @@ class Ingestor:
             if isinstance(change, (Upsert, Failure)):
                 drive_id = change.doc.drive_id if isinstance(change, Upsert) else change.drive_id
                 item_id = change.doc.item_id if isinstance(change, Upsert) else change.item_id
-                unseen.get(drive_id, set()).discard((drive_id, item_id))
+                if drive_id in seen:
+                    seen[drive_id].add(item_id)
             if isinstance(change, Upsert):
                 dirty |= await self._apply_upsert(change, working, report)
             elif isinstance(change, Delete):
@@ -248,19 +265,27 @@ class Ingestor:
                     dirty = True
             elif isinstance(change, CursorReset):
                 report.drives_reset += 0 if change.full_listing else 1
-                unseen[change.drive_id] = {k for k in working if k[0] == change.drive_id}
+                seen[change.drive_id] = set()
                 if cursors.pop(change.drive_id, None) is not None:
                     self._state.save_cursors(cursors)
             elif isinstance(change, Checkpoint):
+                if change.partial and time.monotonic() - last_saved < self._checkpoint_interval_s:
+                    continue
+                if not change.partial and change.drive_id in seen:
+                    gone = [k for k in working if k[0] == change.drive_id and k[1] not in seen[change.drive_id]]
+                    for key in gone:
+                        del working[key]
+                    report.deleted += len(gone)
+                    dirty |= bool(gone)
+                    del seen[change.drive_id]
                 cursors[change.drive_id] = change.cursor
-                for key in unseen.pop(change.drive_id, set()):
-                    working.pop(key, None)
-                    report.deleted += 1
-                    dirty = True
                 if dirty or self._store.current_id() is None:
                     report.snapshot_id = self._write_snapshot(working, report)
                     dirty = False
+                # snapshot first, then what was seen, then the cursor that relies on both
+                self._state.save_seen(seen)
                 self._state.save_cursors(cursors)
+                last_saved = time.monotonic()
         if dirty:
             report.snapshot_id = self._write_snapshot(working, report)
 

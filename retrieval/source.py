@@ -40,10 +40,15 @@ class Delete:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Everything before this has been yielded; ``cursor`` resumes after it."""
+    """Everything before this has been yielded; ``cursor`` resumes after it.
+
+    ``partial``: a place inside a drive's round (the next page of a delta enumeration); the round
+    continues from it after a restart, and the ingestor may save it or wait for the next one.
+    """
 
     drive_id: str
     cursor: str
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -448,15 +448,25 @@ def test_killed_sync_resumes_to_exactly_the_full_index(tenant: DevTenant, env: d
     def downloads() -> int:
         return sum(1 for r in admin(tenant, "GET", "requests") if r["kind"] == "download")
 
-    _kill_when(env, lambda: downloads() >= 3)  # inside the first drive, before any snapshot
+    env = {**env, "SYNC_CHECKPOINT_INTERVAL_S": "0"}  # save every page (of 2 items)
+
+    def saved(name: str) -> dict[str, Any]:
+        try:
+            return dict(json.loads((data / "sync" / name).read_text()))
+        except FileNotFoundError:
+            return {}
+
+    _kill_when(env, lambda: downloads() >= 3)  # inside the first drive
+    # inside the archive drive's full round, after at least one saved page of it
     _kill_when(
         env,
-        lambda: (
-            (data / "sync" / "cursors.json").exists()
-            and len(json.loads((data / "sync" / "cursors.json").read_text())) >= 1
-        ),
+        lambda: len(saved("full_rounds.json").get(ARCHIVE_DRIVE, [])) >= 2 and ARCHIVE_DRIVE in saved("cursors.json"),
     )
+    admin(tenant, "DELETE", "requests")
     sync(env)
+    assert saved("full_rounds.json") == {}
+    archive_delta = [r for r in admin(tenant, "GET", "requests") if ARCHIVE_DRIVE in r["path"] and "delta" in r["path"]]
+    assert archive_delta and all("token" in r["path"] + r.get("query", "") for r in archive_delta)  # resumed mid-round
     resumed = index(env)
     assert set(resumed) == set(reference)
     for name, doc in reference.items():

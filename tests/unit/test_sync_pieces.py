@@ -230,3 +230,44 @@ def test_failed_sync_keeps_its_report_and_no_cursor(tmp_path: Path) -> None:
     kept = state.load_report()
     assert kept is not None and kept["error"].startswith("APIError") and kept["added"] == 1
     assert state.load_cursors() == {}
+
+
+def test_full_round_resumed_from_a_partial_checkpoint_still_drops_what_is_gone(tmp_path: Path) -> None:
+    class Killed(ScriptedSource):
+        def __init__(self, runs: list[list[Change | None]]) -> None:
+            super().__init__(runs, {})  # type: ignore[arg-type]
+            self.cursors_seen: list[dict[str, str]] = []
+
+        async def changes(
+            self, cursors: Mapping[str, str], known: Mapping[tuple[str, str], str]
+        ) -> AsyncIterator[Change]:
+            self.cursors_seen.append(dict(cursors))
+            for change in self.runs.pop(0):
+                if change is None:
+                    raise KeyboardInterrupt  # stands in for kill -9: nothing after this point runs
+                yield change
+
+    store, state = SnapshotStore(tmp_path / "index"), SyncState(tmp_path / "sync")
+    ingestor = Ingestor(store, state, WordCounter(), default_registry(), 10_000, checkpoint_interval_s=0)
+    source = Killed(
+        [
+            [upsert("a", "alpha", {"g"}), upsert("old", "old text", {"g"}), Checkpoint("d", "c0")],
+            [
+                CursorReset("d"),
+                upsert("a", None, {"g"}),
+                Checkpoint("d", "p1", partial=True),
+                upsert("b", "beta", {"g"}),
+                None,
+            ],
+            [upsert("b", "beta", {"g"}), Checkpoint("d", "c1")],
+        ]
+    )
+    asyncio.run(ingestor.run(source))
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(ingestor.run(source))
+    assert state.load_cursors() == {"d": "p1"} and state.load_seen() == {"d": {"a"}}
+    resumed = asyncio.run(ingestor.run(source))
+    assert source.cursors_seen[-1] == {"d": "p1"}  # the round continued where it was saved
+    chunks, _, _ = store.load()
+    assert sorted({c.doc.item_id for c in chunks}) == ["a", "b"]  # "old" was not seen in the round
+    assert resumed.deleted == 1 and state.load_seen() == {} and state.load_cursors() == {"d": "c1"}
