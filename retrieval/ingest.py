@@ -35,6 +35,7 @@ WorkingSet = dict[DocKey, tuple[list[Chunk], np.ndarray]]
 
 
 TIMING_PHASES = ("download", "extraction", "embedding", "indexing")
+MAX_SKIPPED_ITEMS = 200
 
 
 @dataclass
@@ -61,6 +62,14 @@ class SyncReport:
     snapshot_id: str | None = None
     error: str | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    skipped_items: list[dict[str, str]] = field(default_factory=list)
+    """The first ``MAX_SKIPPED_ITEMS`` skipped documents: name, reason, detail."""
+
+    def skip(self, reason: str, name: str, detail: str = "") -> None:
+        self.skipped[reason] += 1
+        if len(self.skipped_items) < MAX_SKIPPED_ITEMS:
+            self.skipped_items.append({"name": name, "reason": reason, "detail": detail[:200]})
+        log.warning("skipped %s (%s): %s", name, reason, detail)
 
     def add_time(self, phase: str, seconds: float) -> None:
         self.timings_s[phase] = self.timings_s.get(phase, 0.0) + seconds
@@ -259,8 +268,7 @@ class Ingestor:
                     report.deleted += 1
                     dirty = True
             elif isinstance(change, Failure):
-                report.skipped[change.reason] += 1
-                log.warning("skipped %s (%s): %s", change.name, change.reason, change.detail)
+                report.skip(change.reason, change.name, change.detail)
                 if working.pop((change.drive_id, change.item_id), None) is not None:
                     dirty = True
             elif isinstance(change, CursorReset):
@@ -323,8 +331,7 @@ class Ingestor:
                     report.deleted += 1
                     dirty = True
                 else:
-                    report.skipped["permissions_unreadable"] += 1
-                    log.warning("permissions of %s unreadable: %s", key, exc)
+                    report.skip("permissions_unreadable", "/".join(key), str(exc))
                 continue
             if mapping.unknown:
                 report.unknown_permission_items += 1
@@ -356,7 +363,7 @@ class Ingestor:
         existing = working.get(key)
         if change.content is None:
             if existing is None:
-                report.skipped["missing_content"] += 1
+                report.skip("missing_content", change.doc.name)
                 return False
             chunks, vectors = existing
             doc = change.doc
@@ -369,7 +376,7 @@ class Ingestor:
             report.permission_only += 1
             return True
         if len(change.content) > self._max_bytes:
-            report.skipped["too_large"] += 1
+            report.skip("too_large", change.doc.name, f"{len(change.content)} bytes")
             return working.pop(key, None) is not None
         started = time.perf_counter()
         try:
@@ -381,8 +388,7 @@ class Ingestor:
                 "",
             )
         except ExtractionError as exc:
-            report.skipped[exc.reason] += 1
-            log.warning("skipped %s (%s): %s", change.doc.name, exc.reason, exc.detail)
+            report.skip(exc.reason, change.doc.name, exc.detail)
             return working.pop(key, None) is not None
         finally:
             report.add_time("extraction", time.perf_counter() - started)

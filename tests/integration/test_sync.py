@@ -268,6 +268,11 @@ def test_first_sync_maps_every_permission_shape_and_skips_broken_files(env: dict
     kept = report(env)
     assert kept["added"] == len(INDEXED)
     assert kept["skipped"] == {"corrupt": 1, "encrypted": 1, "empty": 1}
+    assert {(i["name"], i["reason"]) for i in kept["skipped_items"]} == {
+        ("kaputt.pdf", "corrupt"),
+        ("geheim.pdf", "encrypted"),
+        ("leer.txt", "empty"),
+    }
     assert kept["unknown_permission_items"] == 3  # visitors.md, members.md, opaque.md
     assert kept["drives_reset"] == 2 and kept["error"] is None
     assert kept["documents_per_second"] > 0
