@@ -225,12 +225,12 @@ async def watch_sync(settings: Settings) -> int:
         await asyncio.sleep(max(1.0, min(next_sync, next_permissions) - time.monotonic()))
 
 
-def sync_status(settings: Settings) -> int:
+def sync_status(settings: Settings, as_json: bool = False) -> int:
     report = SyncState(settings.data_dir / "sync").load_report()
     if report is None:
         print("no sync has run yet")
         return 1
-    print(format_report(report))
+    print(json.dumps(report, indent=1, ensure_ascii=False) if as_json else format_report(report))
     return 0
 
 
@@ -304,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the HTTP server (default)")
     sync = sub.add_parser("sync", help="one full or incremental SharePoint sync, then exit")
     sync.add_argument("--status", action="store_true", help="show the last sync report")
+    sync.add_argument("--json", action="store_true", help="with --status: the report as JSON")
     sync.add_argument(
         "--permissions-only", action="store_true", help="re-read permissions of indexed documents, re-stamp ACLs"
     )
@@ -342,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if command == "sync":
         if args.status:
-            return sync_status(settings)
+            return sync_status(settings, args.json)
         if args.watch:
             return asyncio.run(watch_sync(settings))
         return asyncio.run(run_sync(settings, permissions_only=args.permissions_only))
