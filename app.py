@@ -204,7 +204,7 @@ async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
             log.exception("sync failed")
             print(f"sync failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
-        print(report.summary())
+        print(report.summary(), flush=True)
         return 0
     finally:
         await components.close()
