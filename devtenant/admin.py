@@ -12,7 +12,8 @@ from aiohttp import web
 
 from .config import is_loopback_host
 from .graph_files import item_json
-from .models import Drive
+from .graph_pages import page_json
+from .models import Drive, Site
 from .shapes import validate_readers
 from .state import CONFIG_KEY, STATE_KEY, Fault, TenantState
 
@@ -127,6 +128,35 @@ async def delete_item(request: web.Request) -> web.StreamResponse:
     return web.json_response({"deleted": deleted})
 
 
+def _site(state: TenantState, data: dict[str, Any]) -> Site:
+    site = state.store.site(str(data["site"])) if "site" in data else next(iter(state.store.sites.values()), None)
+    if site is None:
+        raise _bad(f"unknown site {data.get('site')!r}", 404)
+    return site
+
+
+async def put_page(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE_KEY]
+    data = await _json(request)
+    html = data.get("html")
+    if "name" not in data or not isinstance(html, list):
+        raise _bad("'name' and 'html' (a list of text web part HTML strings) are required")
+    site = _site(state, data)
+    page = state.store.put_page(
+        site, str(data["name"]), str(data.get("title", "")), [str(h) for h in html], data.get("id")
+    )
+    return web.json_response(page_json(request.app[CONFIG_KEY].url, site, page, expand=True))
+
+
+async def delete_page(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE_KEY]
+    page_id = request.match_info["page_id"]
+    for site in state.store.sites.values():
+        if site.pages.pop(page_id, None) is not None:
+            return web.json_response({"deleted": [page_id]})
+    raise _bad("no such page", 404)
+
+
 async def add_fault(request: web.Request) -> web.StreamResponse:
     data = await _json(request)
     try:
@@ -216,6 +246,8 @@ def add_admin_routes(app: web.Application) -> None:
     app.router.add_post("/_admin/items", put_item)
     app.router.add_patch("/_admin/items/{item_id}", patch_item)
     app.router.add_delete("/_admin/items/{item_id}", delete_item)
+    app.router.add_post("/_admin/pages", put_page)
+    app.router.add_delete("/_admin/pages/{page_id}", delete_page)
     app.router.add_post("/_admin/faults", add_fault)
     app.router.add_get("/_admin/faults", list_faults)
     app.router.add_delete("/_admin/faults", clear_faults)

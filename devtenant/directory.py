@@ -42,6 +42,7 @@ class Directory:
         self.users: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self._members: dict[str, list[str]] = {}
+        self._owners: dict[str, list[str]] = {}
         self._upn: dict[str, str] = {}
         for raw in manifest.users:
             user = {"@odata.type": USER_TYPE, "id": raw["id"], **_USER_DEFAULTS}
@@ -52,11 +53,12 @@ class Directory:
             self._upn[str(raw["userPrincipalName"]).lower()] = raw["id"]
         for raw in manifest.groups:
             group = {"@odata.type": GROUP_TYPE, "id": raw["id"], **_GROUP_DEFAULTS}
-            group.update({k: v for k, v in raw.items() if k not in ("id", "members")})
+            group.update({k: v for k, v in raw.items() if k not in ("id", "members", "owners")})
             if group.get("mail") is None and "Unified" in group["groupTypes"]:
                 group["mail"] = f"{group.get('mailNickname')}@{manifest.domain}"
             self.groups[raw["id"]] = group
             self._members[raw["id"]] = [str(m) for m in raw.get("members", [])]
+            self._owners[raw["id"]] = [str(m) for m in raw.get("owners", [])]
         for gid, members in self._members.items():
             resolved: list[str] = []
             for member in members:
@@ -65,6 +67,11 @@ class Directory:
                     raise ManifestError(f"group {gid}: unknown member {member!r}")
                 resolved.append(object_id)
             self._members[gid] = resolved
+        for gid, owners in self._owners.items():
+            owner_ids = [self._resolve_member(owner) for owner in owners]
+            if None in owner_ids or any(o not in self.users for o in owner_ids if o):
+                raise ManifestError(f"group {gid}: owners must be users: {owners}")
+            self._owners[gid] = [o for o in owner_ids if o]
 
     def _resolve_member(self, key: str) -> str | None:
         if key in self.users or key in self.groups:
@@ -110,6 +117,16 @@ class Directory:
                     seen[group["id"]] = None
                     queue.append(group["id"])
         return [self.groups[g] for g in seen]
+
+    def group_ids(self) -> dict[str, str]:
+        """Lower-cased display name and id → id, for references to groups in the manifest."""
+        ids = {str(g.get("displayName", "")).lower(): gid for gid, g in self.groups.items()}
+        ids.update({gid.lower(): gid for gid in self.groups})
+        return ids
+
+    def owners(self, group_id: str) -> list[dict[str, Any]]:
+        """Owners (users) of a group."""
+        return list(self._objects(self._owners.get(group_id, [])))
 
     def members(self, group_id: str) -> list[dict[str, Any]]:
         """Direct members (users and groups) of a group."""

@@ -40,7 +40,7 @@ ROUTES: list[tuple[re.Pattern[str], Handler]] = [
     (
         re.compile(
             rf"/groups/(?P<gid>{_ID})/(?P<rel>members|transitiveMembers|memberOf|"
-            rf"transitiveMemberOf){_CAST}"
+            rf"transitiveMemberOf|owners){_CAST}"
         ),
         directory.group_relation,
     ),

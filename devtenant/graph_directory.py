@@ -70,6 +70,7 @@ async def group_relation(request: web.Request, gid: str, rel: str, cast: str | N
         "transitiveMembers": directory.transitive_members,
         "memberOf": directory.member_of,
         "transitiveMemberOf": directory.transitive_member_of,
+        "owners": directory.owners,
     }[rel](gid)
     context = f"{cast}s" if cast else "directoryObjects"
     return collection_response(request, _cast(objects, cast), context)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from .graph_common import GraphError, collection_response, entity_response
 from .graph_delta import delta_response
+from .graph_pages import site_pages_request
 from .models import Drive, Item, Site
 from .shapes import drive_item_json, drive_json, mime_type, permissions_json, site_json
 from .state import CONFIG_KEY, STATE_KEY
@@ -121,8 +122,13 @@ async def get_site(request: web.Request, site: str, rest: str = "") -> web.Strea
     store = request.app[STATE_KEY].store
     if not rest:
         return entity_response(request, _site_body(request, resolved), "sites/$entity")
+    if rest == "/pages" or rest.startswith("/pages/"):
+        return site_pages_request(request, resolved, rest[len("/pages") :])
     if rest == "/drives":
-        drives = [drive_json(_base(request), store, store.drives[d]) for d in resolved.drive_ids]
+        drives = [
+            drive_json(_base(request), store, store.drives[d], request.app[STATE_KEY].directory)
+            for d in resolved.drive_ids
+        ]
         return collection_response(request, drives, "drives")
     match = re.fullmatch(r"/drive(?P<rest>/.*)?|/drives/(?P<drive>[^/]+)(?P<rest2>/.*)?", rest)
     if match is None:
@@ -145,7 +151,9 @@ async def get_drive(request: web.Request, drive: str, rest: str = "") -> web.Str
 async def drive_request(request: web.Request, drive: Drive, rest: str) -> web.StreamResponse:
     store = request.app[STATE_KEY].store
     if not rest:
-        return entity_response(request, drive_json(_base(request), store, drive), "drives/$entity")
+        return entity_response(
+            request, drive_json(_base(request), store, drive, request.app[STATE_KEY].directory), "drives/$entity"
+        )
     if rest == "/root" or rest.startswith("/root/"):
         return await item_request(request, drive, drive.root, rest[len("/root") :])
     path_match = _ROOT_PATH.match(rest)

@@ -38,14 +38,30 @@ class DriveSpec:
 
 
 @dataclass(frozen=True)
+class PageSpec:
+    """A modern site page: a title and the HTML of its text web parts, in order."""
+
+    name: str
+    title: str
+    html: tuple[str, ...]
+    id: str | None = None
+
+
+@dataclass(frozen=True)
 class SiteSpec:
-    """A SharePoint site with its document libraries."""
+    """A SharePoint site with its document libraries and pages.
+
+    ``group``: display name or id of the Microsoft 365 group the site is connected to (its
+    Owners/Members site groups then hold the group's owners/members).
+    """
 
     id: str
     name: str
     display_name: str
     description: str
     drives: tuple[DriveSpec, ...]
+    group: str | None = None
+    pages: tuple[PageSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +134,16 @@ def parse_manifest(data: dict[str, Any], seed_dir: Path) -> Manifest:
                 display_name=str(site.get("displayName", site["name"])),
                 description=str(site.get("description", "")),
                 drives=drives,
+                group=site.get("group"),
+                pages=tuple(
+                    PageSpec(
+                        name=str(_require(page, "name", f"{where}.pages[{p_index}]")),
+                        title=str(page.get("title", "")),
+                        html=tuple(str(h) for h in page.get("html", [])),
+                        id=page.get("id"),
+                    )
+                    for p_index, page in enumerate(site.get("pages", []))
+                ),
             )
         )
     users = tuple(dict(u) for u in data.get("users", []))

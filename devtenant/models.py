@@ -83,8 +83,22 @@ class Drive:
 
 
 @dataclass
+class Page:
+    """A modern site page (``sitePage``); ``html`` holds its text web parts."""
+
+    id: str
+    name: str
+    title: str
+    html: tuple[str, ...]
+    created: str = SEED_TIME
+    modified: str = SEED_TIME
+    version: int = 1
+    etag_id: str = field(default_factory=lambda: str(uuid.uuid4()).upper())
+
+
+@dataclass
 class Site:
-    """A SharePoint site."""
+    """A SharePoint site; ``group_id``: the Microsoft 365 group it is connected to, if any."""
 
     id: str
     name: str
@@ -92,6 +106,8 @@ class Site:
     description: str
     drive_ids: list[str]
     created: str = SEED_TIME
+    group_id: str | None = None
+    pages: dict[str, Page] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,12 @@ def site_json(base_url: str, domain: str, site: Site) -> dict[str, Any]:
     }
 
 
-def drive_json(base_url: str, store: FileStore, drive: Drive) -> dict[str, Any]:
+def drive_json(base_url: str, store: FileStore, drive: Drive, directory: Directory | None = None) -> dict[str, Any]:
     site = store.sites[drive.site_id]
+    owner: dict[str, Any] = {"group": {"displayName": f"{site.display_name} Owners"}}
+    if site.group_id is not None:  # a group-connected team site: its libraries are owned by the group
+        group = (directory.group(site.group_id) if directory else None) or {}
+        owner = {"group": {"id": site.group_id, "displayName": group.get("displayName"), "email": group.get("mail")}}
     used = sum(len(i.content) for i in drive.items.values())
     return {
         "id": drive.id,
@@ -81,7 +85,7 @@ def drive_json(base_url: str, store: FileStore, drive: Drive) -> dict[str, Any]:
         "lastModifiedDateTime": drive.root.modified,
         "webUrl": f"{site_url(base_url, site)}/{library_segment(drive)}",
         "createdBy": _SYSTEM,
-        "owner": {"group": {"displayName": f"{site.display_name} Owners"}},
+        "owner": owner,
         "quota": {
             "deleted": 0,
             "remaining": 27487790694400 - used,
@@ -161,6 +165,10 @@ def tombstone_json(store: FileStore, drive: Drive, tomb: Tombstone) -> dict[str,
 
 
 # -- permissions ------------------------------------------------------------------------
+READER_KINDS = ("group", "user", "organization", "anonymous", "opaque", "sitegroup", "people", "people-spid")
+SITE_GROUP_ROLES = {"Owners": "owner", "Members": "write", "Visitors": "read"}
+
+
 def validate_readers(directory: Directory, readers: Iterable[str]) -> None:
     """Raise `ValueError` for a reader entry that does not resolve."""
     for reader in readers:
@@ -169,7 +177,13 @@ def validate_readers(directory: Directory, readers: Iterable[str]) -> None:
             raise ValueError(f"unknown group in readers: {value!r}")
         if kind == "user" and directory.user(value) is None:
             raise ValueError(f"unknown user in readers: {value!r}")
-        if kind not in ("group", "user", "organization", "opaque"):
+        if kind in ("people", "people-spid"):
+            for upn in value.split(","):
+                if directory.user(upn) is None:
+                    raise ValueError(f"unknown user in readers: {upn!r}")
+        if kind == "sitegroup" and not value:
+            raise ValueError("sitegroup needs a name: sitegroup:Owners|Members|Visitors|<custom>")
+        if kind not in READER_KINDS:
             raise ValueError(f"unsupported reader {reader!r}")
 
 
@@ -179,6 +193,44 @@ def _site_user_id(login: str) -> str:
 
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _user_identity(directory: Directory, upn: str, entra: bool) -> dict[str, Any]:
+    """``user`` + ``siteUser`` as SharePoint reports a person; ``entra=False``: the SharePoint id only."""
+    user = directory.user(upn) or {}
+    login = f"i:0#.f|membership|{user.get('userPrincipalName', upn)}"
+    email = user.get("mail") or user.get("userPrincipalName")
+    site_user = {"id": _site_user_id(login), "displayName": user.get("displayName"), "email": email, "loginName": login}
+    if not entra:
+        return {"siteUser": site_user}
+    return {
+        "user": {"id": user.get("id"), "displayName": user.get("displayName"), "email": email},
+        "siteUser": site_user,
+    }
+
+
+def _link(base_url: str, store: FileStore, item: Item, scope: str, recipients: list[dict[str, Any]]) -> dict[str, Any]:
+    """A sharing link permission (``organization``, ``anonymous`` or ``users``)."""
+    token = _b64(_stable_uuid(item.id, f"{scope}-link")).rstrip("=").replace("+", "-").replace("/", "_")
+    site = store.sites[store.drives[item.drive_id].site_id]
+    letter = {"docx": "w", "xlsx": "x", "pptx": "p", "pdf": "b"}.get(item.name.rsplit(".", 1)[-1], "u")
+    return {
+        "id": _stable_uuid(item.id, f"{scope}-link"),
+        "roles": ["read"],
+        "hasPassword": False,
+        "grantedToIdentitiesV2": recipients,
+        "grantedToIdentities": [
+            {"user": r["user"]} if "user" in r else {"user": {"displayName": r["siteUser"]["displayName"]}}
+            for r in recipients
+        ],
+        "link": {
+            "scope": scope,
+            "type": "view",
+            "preventsDownload": False,
+            "webUrl": f"{base_url}/:{letter}:/s/{quote(site.name)}/{token}",
+        },
+        "shareId": f"u!{token}",
+    }
 
 
 def permission_json(
@@ -192,26 +244,12 @@ def permission_json(
     kind, _, value = reader.partition(":")
     perm: dict[str, Any]
     if kind == "user":
-        user = directory.user(value) or {}
-        login = f"i:0#.f|membership|{user.get('userPrincipalName', value)}"
-        identity = {
-            "id": user.get("id"),
-            "displayName": user.get("displayName"),
-            "email": user.get("mail") or user.get("userPrincipalName"),
-        }
+        identity_set = _user_identity(directory, value, entra=True)
         perm = {
-            "id": _b64(login),
+            "id": _b64(identity_set["siteUser"]["loginName"]),
             "roles": ["read"],
-            "grantedToV2": {
-                "user": identity,
-                "siteUser": {
-                    "id": _site_user_id(login),
-                    "displayName": identity["displayName"],
-                    "email": identity["email"],
-                    "loginName": login,
-                },
-            },
-            "grantedTo": {"user": identity},
+            "grantedToV2": identity_set,
+            "grantedTo": {"user": identity_set["user"]},
         }
     elif kind == "group":
         group = directory.group_by_name(value) or {}
@@ -225,24 +263,21 @@ def permission_json(
             },
             "grantedTo": {"user": {"displayName": group.get("displayName")}},
         }
-    elif kind == "organization":
-        token = _b64(_stable_uuid(item.id, "org-link")).rstrip("=").replace("+", "-").replace("/", "_")
+    elif kind == "sitegroup":
         site = store.sites[store.drives[item.drive_id].site_id]
-        letter = {"docx": "w", "xlsx": "x", "pptx": "p", "pdf": "b"}.get(item.name.rsplit(".", 1)[-1], "u")
+        name = value if value not in SITE_GROUP_ROLES else f"{site.display_name} {value}"
+        identity = {"id": _site_user_id(name), "displayName": name, "loginName": name}
         perm = {
-            "id": _stable_uuid(item.id, "org-link"),
-            "roles": ["read"],
-            "hasPassword": False,
-            "grantedToIdentitiesV2": [],
-            "grantedToIdentities": [],
-            "link": {
-                "scope": "organization",
-                "type": "view",
-                "preventsDownload": False,
-                "webUrl": f"{base_url}/:{letter}:/s/{quote(site.name)}/{token}",
-            },
-            "shareId": f"u!{token}",
+            "id": _b64(name),
+            "roles": [SITE_GROUP_ROLES.get(value, "read")],
+            "grantedToV2": {"siteGroup": identity},
+            "grantedTo": {"user": {"displayName": name}},
         }
+    elif kind in ("organization", "anonymous"):
+        perm = _link(base_url, store, item, kind, [])
+    elif kind in ("people", "people-spid"):
+        recipients = [_user_identity(directory, upn, entra=kind == "people") for upn in value.split(",")]
+        perm = _link(base_url, store, item, "users", recipients)
     else:  # "opaque" or "opaque:<email>": a shape mappers are not expected to understand
         perm = {
             "id": _stable_uuid(item.id, reader),

@@ -58,7 +58,8 @@ class TenantState:
     @classmethod
     def load(cls, config: DevTenantConfig) -> TenantState:
         manifest = load_manifest(config.seed_dir)
-        directory, store = Directory(manifest), FileStore(manifest)
+        directory = Directory(manifest)
+        store = FileStore(manifest, directory.group_ids())
         for drive in store.drives.values():
             for item in drive.items.values():
                 try:

@@ -7,7 +7,8 @@ tombstones so a later delta can report them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 
 from .manifest import DriveSpec, Manifest, ManifestError, SiteSpec
 from .models import (
@@ -15,6 +16,7 @@ from .models import (
     Change,
     Drive,
     Item,
+    Page,
     Site,
     Tombstone,
     new_item_id,
@@ -26,16 +28,25 @@ from .models import (
 class FileStore:
     """Sites, drives and items, mutable through the admin API."""
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(self, manifest: Manifest, group_ids: Mapping[str, str] | None = None) -> None:
         self.seq = 0
         self.sites: dict[str, Site] = {}
         self.drives: dict[str, Drive] = {}
+        self._kids: dict[str, dict[str, Item]] = {}  # parent id -> children, kept on every change
         for site_spec in manifest.sites:
-            self._load_site(manifest, site_spec)
+            self._load_site(manifest, site_spec, group_ids or {})
 
     # -- seeding -----------------------------------------------------------------
-    def _load_site(self, manifest: Manifest, spec: SiteSpec) -> None:
-        site = Site(spec.id, spec.name, spec.display_name, spec.description, [])
+    def _load_site(self, manifest: Manifest, spec: SiteSpec, group_ids: Mapping[str, str]) -> None:
+        group_id = None
+        if spec.group is not None:
+            group_id = group_ids.get(spec.group.lower())
+            if group_id is None:
+                raise ManifestError(f"site {spec.name}: unknown group {spec.group!r}")
+        site = Site(spec.id, spec.name, spec.display_name, spec.description, [], group_id=group_id)
+        for page_spec in spec.pages:
+            page_id = page_spec.id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"{spec.id}/{page_spec.name}"))
+            site.pages[page_id] = Page(page_id, page_spec.name, page_spec.title, page_spec.html)
         self.sites[spec.id] = site
         for drive_spec in spec.drives:
             site.drive_ids.append(drive_spec.id)
@@ -45,7 +56,7 @@ class FileStore:
         root_id = stable_id(spec.id, "root")
         drive = Drive(spec.id, spec.name, site.id, root_id, SEED_TIME)
         self.drives[spec.id] = drive
-        drive.items[root_id] = Item(root_id, spec.id, None, "root", True, SEED_TIME, SEED_TIME, seq=self._next())
+        self._attach(drive, Item(root_id, spec.id, None, "root", True, SEED_TIME, SEED_TIME, seq=self._next()))
         for item_spec in spec.items:
             parent_path, _, name = item_spec.path.rpartition("/")
             parent = self.ensure_folder(drive, parent_path, seed=True)
@@ -77,7 +88,7 @@ class FileStore:
             )
             if item.id in drive.items:
                 raise ManifestError(f"duplicate item id or path: {item_spec.path}")
-            drive.items[item.id] = item
+            self._attach(drive, item)
 
     def _next(self) -> int:
         self.seq += 1
@@ -125,9 +136,13 @@ class FileStore:
             current = match
         return current
 
+    def _attach(self, drive: Drive, item: Item) -> None:
+        drive.items[item.id] = item
+        if item.parent_id is not None:
+            self._kids.setdefault(item.parent_id, {})[item.id] = item
+
     def children(self, item: Item) -> list[Item]:
-        drive = self.drives[item.drive_id]
-        kids = [i for i in drive.items.values() if i.parent_id == item.id]
+        kids = self._kids.get(item.id, {}).values()
         return sorted(kids, key=lambda i: i.name.lower())
 
     def descendants(self, item: Item) -> list[Item]:
@@ -184,7 +199,7 @@ class FileStore:
                 when = SEED_TIME if seed else utc_now()
                 folder_id = stable_id(drive.id, "/".join(walked)) if seed else new_item_id()
                 match = Item(folder_id, drive.id, current.id, part, True, when, when, seq=self._next())
-                drive.items[match.id] = match
+                self._attach(drive, match)
             elif not match.is_folder:
                 raise ValueError(f"'{'/'.join(walked)}' is a file, not a folder")
             current = match
@@ -230,7 +245,7 @@ class FileStore:
             title=title,
             seq=self._next(),
         )
-        drive.items[item.id] = item
+        self._attach(drive, item)
         return item, True
 
     def update_item(
@@ -255,7 +270,9 @@ class FileStore:
             if new_parent is item or item in self.ancestors(new_parent):
                 raise ValueError("cannot move a folder into itself")
             self._bump([*self.ancestors(item)])
+            self._kids.get(item.parent_id or "", {}).pop(item.id, None)
             item.parent_id, item.name = new_parent.id, name
+            self._kids.setdefault(new_parent.id, {})[item.id] = item
             self._bump([*self.ancestors(item)])
             changed_meta = True
         if title is not None:
@@ -293,9 +310,24 @@ class FileStore:
         ancestors = self.ancestors(item)
         for victim in reversed(doomed):
             drive.items.pop(victim.id, None)
+            self._kids.get(victim.parent_id or "", {}).pop(victim.id, None)
+            self._kids.pop(victim.id, None)
             drive.tombstones.append(Tombstone(victim.id, victim.parent_id, victim.name, victim.is_folder, self._next()))
         self._bump(ancestors)
         return [victim.id for victim in doomed]
+
+    def put_page(self, site: Site, name: str, title: str, html: Sequence[str], page_id: str | None = None) -> Page:
+        """Add a page, or replace title and text of the page with that name."""
+        existing = next((p for p in site.pages.values() if p.name.lower() == name.lower()), None)
+        now = utc_now()
+        if existing is not None:
+            existing.title, existing.html = title or existing.title, tuple(html)
+            existing.version += 1
+            existing.modified = now
+            return existing
+        page = Page(page_id or str(uuid.uuid4()), name, title, tuple(html), created=now, modified=now)
+        site.pages[page.id] = page
+        return page
 
     # -- delta -------------------------------------------------------------------------
     def changes(

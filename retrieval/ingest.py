@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,58 +25,114 @@ from retrieval.chunking import chunk_document
 from retrieval.embedding import Embedder
 from retrieval.extract import ExtractionError, ExtractorRegistry
 from retrieval.snapshots import SnapshotStore
-from retrieval.source import Checkpoint, CursorReset, Delete, DocumentSource, Failure, Upsert
+from retrieval.source import Checkpoint, CursorReset, Delete, DocumentSource, Failure, ItemPermissions, Upsert
 from retrieval.types import Chunk
 
 log = logging.getLogger(__name__)
 
 DocKey = tuple[str, str]
+WorkingSet = dict[DocKey, tuple[list[Chunk], np.ndarray]]
+
+
+TIMING_PHASES = ("download", "extraction", "embedding", "indexing")
+MAX_SKIPPED_ITEMS = 200
 
 
 @dataclass
 class SyncReport:
-    """What one sync did; printed, and kept as ``DATA_DIR/sync/last_report.json``."""
+    """What one sync did; printed, and kept as ``DATA_DIR/sync/last_report.json``.
 
+    ``timings_s["download"]`` is the time spent waiting for the source (Graph listing, permissions
+    and content downloads, which overlap each other); the other phases are measured here.
+    """
+
+    mode: str = "sync"
     started: float = field(default_factory=time.time)
     finished: float = 0.0
     added: int = 0
     updated: int = 0
     deleted: int = 0
     permission_only: int = 0
+    unchanged: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     unknown_permission_items: int = 0
     drives_reset: int = 0
     documents_in_index: int = 0
     chunks_in_index: int = 0
     snapshot_id: str | None = None
-    timings_s: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+    timings_s: dict[str, float] = field(default_factory=dict)
+    skipped_items: list[dict[str, str]] = field(default_factory=list)
+    """The first ``MAX_SKIPPED_ITEMS`` skipped documents: name, reason, detail."""
+
+    def skip(self, reason: str, name: str, detail: str = "") -> None:
+        self.skipped[reason] += 1
+        if len(self.skipped_items) < MAX_SKIPPED_ITEMS:
+            self.skipped_items.append({"name": name, "reason": reason, "detail": detail[:200]})
+        log.warning("skipped %s (%s): %s", name, reason, detail)
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.timings_s[phase] = self.timings_s.get(phase, 0.0) + seconds
 
     @property
     def duration_s(self) -> float:
         return max(0.0, (self.finished or time.time()) - self.started)
 
     @property
+    def documents_processed(self) -> int:
+        """Documents looked at: indexed, re-stamped, confirmed unchanged, deleted or skipped."""
+        return (
+            self.added
+            + self.updated
+            + self.permission_only
+            + self.unchanged
+            + self.deleted
+            + sum(self.skipped.values())
+        )
+
+    @property
     def documents_per_second(self) -> float:
-        processed = self.added + self.updated + self.permission_only
-        return processed / self.duration_s if self.duration_s else 0.0
+        return self.documents_processed / self.duration_s if self.duration_s else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["skipped"] = dict(self.skipped)
         data["timings_s"] = {k: round(v, 3) for k, v in self.timings_s.items()}
         data["duration_s"] = round(self.duration_s, 3)
+        data["documents_processed"] = self.documents_processed
         data["documents_per_second"] = round(self.documents_per_second, 2)
         return data
 
     def summary(self) -> str:
-        skipped = ", ".join(f"{k}={v}" for k, v in sorted(self.skipped.items())) or "none"
-        return (
-            f"sync finished in {self.duration_s:.1f}s: added={self.added} updated={self.updated} "
-            f"deleted={self.deleted} permission_only={self.permission_only} skipped: {skipped}; "
-            f"unknown_permission_items={self.unknown_permission_items} "
-            f"drives_reset={self.drives_reset}; index: {self.documents_in_index} documents, "
-            f"{self.chunks_in_index} chunks; {self.documents_per_second:.1f} documents/s"
-        )
+        return format_report(self.as_dict())
+
+
+def format_report(data: dict[str, Any]) -> str:
+    """A sync report (``SyncReport.as_dict``, or the JSON kept on disk) as a readable table."""
+    skipped = dict(data.get("skipped") or {})
+    timings = dict(data.get("timings_s") or {})
+    finished = data.get("finished") or 0
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(finished)) if finished else "not finished"
+    status = f"FAILED: {data['error']}" if data.get("error") else "ok"
+    rows: list[tuple[str, str]] = [
+        ("added", str(data.get("added", 0))),
+        ("updated", str(data.get("updated", 0))),
+        ("deleted", str(data.get("deleted", 0))),
+        ("permission-only updates", str(data.get("permission_only", 0))),
+        ("unchanged", str(data.get("unchanged", 0))),
+        ("skipped", str(sum(skipped.values()))),
+        *((f"  {reason}", str(count)) for reason, count in sorted(skipped.items())),
+        ("unknown permission shapes", f"{data.get('unknown_permission_items', 0)} items (readable by nobody)"),
+        ("drives fully resynced", str(data.get("drives_reset", 0))),
+        ("in the index", f"{data.get('documents_in_index', 0)} documents, {data.get('chunks_in_index', 0)} chunks"),
+        ("duration", f"{data.get('duration_s', 0):.1f} s"),
+        ("documents per second", f"{data.get('documents_per_second', 0):.1f}"),
+        *((f"time in {phase}", f"{timings.get(phase, 0):.1f} s") for phase in TIMING_PHASES),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{data.get('mode', 'sync')} finished {when}: {status}"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
+    return "\n".join(lines)
 
 
 class SyncState:
@@ -84,7 +141,18 @@ class SyncState:
     def __init__(self, sync_dir: Path) -> None:
         self.sync_dir = Path(sync_dir)
         self.cursor_file = self.sync_dir / "cursors.json"
+        self.seen_file = self.sync_dir / "full_rounds.json"
         self.report_file = self.sync_dir / "last_report.json"
+
+    def load_seen(self) -> dict[str, set[str]]:
+        """Drives in a full enumeration saved halfway: the item ids seen so far."""
+        try:
+            return {drive: set(items) for drive, items in json.loads(self.seen_file.read_text()).items()}
+        except FileNotFoundError:
+            return {}
+
+    def save_seen(self, seen: dict[str, set[str]]) -> None:
+        self._write(self.seen_file, {drive: sorted(items) for drive, items in seen.items()})
 
     def load_cursors(self) -> dict[str, str]:
         try:
@@ -124,7 +192,9 @@ class Ingestor:
         embedder: Embedder,
         extractors: ExtractorRegistry,
         max_document_bytes: int,
+        checkpoint_interval_s: float = 60.0,
     ) -> None:
+        self._checkpoint_interval_s = checkpoint_interval_s
         self._store = store
         self._state = state
         self._embedder = embedder
@@ -140,6 +210,7 @@ class Ingestor:
                 "embedder changed (%s -> %s): re-indexing everything", meta.get("embedder"), self._embedder.name
             )
             self._state.save_cursors({})
+            self._state.save_seen({})
             return {}
         docs: dict[DocKey, tuple[list[Chunk], list[np.ndarray]]] = {}
         for chunk, vector in zip(chunks, vectors, strict=True):
@@ -149,18 +220,47 @@ class Ingestor:
         return {k: (c, np.stack(v)) for k, (c, v) in docs.items()}
 
     async def run(self, source: DocumentSource) -> SyncReport:
+        """One sync: apply the source's changes, snapshot at each checkpoint, keep the report."""
         report = SyncReport()
         working = self._load_working_set()
+        await self._reported(self._apply_changes(source, working, report), report, working)
+        return report
+
+    async def _reported(self, work: Awaitable[None], report: SyncReport, working: WorkingSet) -> None:
+        """Run ``work``; the report is kept either way, with the error when it failed."""
+        try:
+            await work
+        except Exception as exc:
+            report.error = f"{type(exc).__name__}: {exc}"[:500]
+            raise
+        finally:
+            report.documents_in_index = len(working)
+            report.chunks_in_index = sum(len(c) for c, _ in working.values())
+            report.finished = time.time()
+            self._state.save_report(report)
+
+    async def _apply_changes(self, source: DocumentSource, working: WorkingSet, report: SyncReport) -> None:
         cursors = self._state.load_cursors()
+        # Drives being enumerated in full: what they yield is recorded; at their final checkpoint
+        # documents not seen are gone. Saved with partial checkpoints, so a restart keeps counting.
+        seen = self._state.load_seen()
         dirty = False
+        last_saved = time.monotonic()
         known_tags = {key: chunks[0].doc.content_tag for key, (chunks, _) in working.items()}
-        # Drives being enumerated in full: documents not seen again by the checkpoint are gone.
-        unseen: dict[str, set[DocKey]] = {}
-        async for change in source.changes(cursors, known_tags):
+        changes = aiter(source.changes(cursors, known_tags))
+        while True:
+            started = time.perf_counter()
+            try:
+                change = await anext(changes)
+            except StopAsyncIteration:
+                break
+            finally:
+                report.add_time("download", time.perf_counter() - started)
             if isinstance(change, (Upsert, Failure)):
                 drive_id = change.doc.drive_id if isinstance(change, Upsert) else change.drive_id
                 item_id = change.doc.item_id if isinstance(change, Upsert) else change.item_id
-                unseen.get(drive_id, set()).discard((drive_id, item_id))
+                if drive_id in seen:
+                    seen[drive_id].add(item_id)
             if isinstance(change, Upsert):
                 dirty |= await self._apply_upsert(change, working, report)
             elif isinstance(change, Delete):
@@ -168,32 +268,82 @@ class Ingestor:
                     report.deleted += 1
                     dirty = True
             elif isinstance(change, Failure):
-                report.skipped[change.reason] += 1
-                log.warning("skipped %s (%s): %s", change.name, change.reason, change.detail)
+                report.skip(change.reason, change.name, change.detail)
                 if working.pop((change.drive_id, change.item_id), None) is not None:
                     dirty = True
             elif isinstance(change, CursorReset):
-                report.drives_reset += 1
-                unseen[change.drive_id] = {k for k in working if k[0] == change.drive_id}
-                cursors.pop(change.drive_id, None)
-                self._state.save_cursors(cursors)
+                report.drives_reset += 0 if change.full_listing else 1
+                seen[change.drive_id] = set()
+                if cursors.pop(change.drive_id, None) is not None:
+                    self._state.save_cursors(cursors)
             elif isinstance(change, Checkpoint):
+                if change.partial and time.monotonic() - last_saved < self._checkpoint_interval_s:
+                    continue
+                if not change.partial and change.drive_id in seen:
+                    gone = [k for k in working if k[0] == change.drive_id and k[1] not in seen[change.drive_id]]
+                    for key in gone:
+                        del working[key]
+                    report.deleted += len(gone)
+                    dirty |= bool(gone)
+                    del seen[change.drive_id]
                 cursors[change.drive_id] = change.cursor
-                for key in unseen.pop(change.drive_id, set()):
-                    working.pop(key, None)
-                    report.deleted += 1
-                    dirty = True
                 if dirty or self._store.current_id() is None:
                     report.snapshot_id = self._write_snapshot(working, report)
                     dirty = False
+                # snapshot first, then what was seen, then the cursor that relies on both
+                self._state.save_seen(seen)
                 self._state.save_cursors(cursors)
+                last_saved = time.monotonic()
         if dirty:
             report.snapshot_id = self._write_snapshot(working, report)
-        report.documents_in_index = len(working)
-        report.chunks_in_index = sum(len(c) for c, _ in working.values())
-        report.finished = time.time()
-        self._state.save_report(report)
+
+    async def refresh_permissions(self, source: DocumentSource, concurrency: int = 8) -> SyncReport:
+        """Re-read the permissions of every indexed document and re-stamp changed ACLs.
+
+        Content is not downloaded, extracted or embedded; cursors are left alone. A document Graph
+        no longer has (404) is removed; one whose permissions cannot be read now keeps its ACL and
+        is counted as ``permissions_unreadable``.
+        """
+        report = SyncReport(mode="permissions")
+        working = self._load_working_set()
+        await self._reported(self._restamp(source, working, report, concurrency), report, working)
         return report
+
+    async def _restamp(self, source: DocumentSource, working: WorkingSet, report: SyncReport, concurrency: int) -> None:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def lookup(key: DocKey) -> tuple[DocKey, ItemPermissions | None, Exception | None]:
+            async with semaphore:
+                try:
+                    return key, await source.item_acl(*key), None
+                except Exception as exc:  # noqa: BLE001 - recorded per document below
+                    return key, None, exc
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(lookup(key) for key in list(working)))
+        report.add_time("download", time.perf_counter() - started)
+        dirty = False
+        for key, mapping, exc in results:
+            if mapping is None:
+                # connectors raise the SDK's APIError; 404 means the item is gone
+                if getattr(exc, "response_status_code", None) == 404:
+                    working.pop(key, None)
+                    report.deleted += 1
+                    dirty = True
+                else:
+                    report.skip("permissions_unreadable", "/".join(key), str(exc))
+                continue
+            if mapping.unknown:
+                report.unknown_permission_items += 1
+            chunks, vectors = working[key]
+            if chunks and chunks[0].acl == mapping.acl:
+                report.unchanged += 1
+                continue
+            working[key] = ([replace(c, acl=mapping.acl) for c in chunks], vectors)
+            report.permission_only += 1
+            dirty = True
+        if dirty:
+            report.snapshot_id = self._write_snapshot(working, report)
 
     def _write_snapshot(self, working: dict[DocKey, tuple[list[Chunk], np.ndarray]], report: SyncReport) -> str:
         started = time.perf_counter()
@@ -201,7 +351,7 @@ class Ingestor:
         parts = [working[key][1] for key in sorted(working) if len(working[key][0])]
         vectors = np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
         snapshot_id = self._store.write(chunks, vectors, self._embedder.name)
-        report.timings_s["indexing"] += time.perf_counter() - started
+        report.add_time("indexing", time.perf_counter() - started)
         return snapshot_id
 
     async def _apply_upsert(
@@ -213,14 +363,20 @@ class Ingestor:
         existing = working.get(key)
         if change.content is None:
             if existing is None:
-                report.skipped["missing_content"] += 1
+                report.skip("missing_content", change.doc.name)
                 return False
             chunks, vectors = existing
-            working[key] = ([replace(c, acl=change.acl, doc=change.doc) for c in chunks], vectors)
+            doc = change.doc
+            if chunks and chunks[0].doc.title != _stem(chunks[0].doc.name):
+                doc = replace(doc, title=chunks[0].doc.title)  # the title extracted from the content
+            if chunks and chunks[0].acl == change.acl and chunks[0].doc == doc:
+                report.unchanged += 1
+                return False
+            working[key] = ([replace(c, acl=change.acl, doc=doc) for c in chunks], vectors)
             report.permission_only += 1
             return True
         if len(change.content) > self._max_bytes:
-            report.skipped["too_large"] += 1
+            report.skip("too_large", change.doc.name, f"{len(change.content)} bytes")
             return working.pop(key, None) is not None
         started = time.perf_counter()
         try:
@@ -232,18 +388,17 @@ class Ingestor:
                 "",
             )
         except ExtractionError as exc:
-            report.skipped[exc.reason] += 1
-            log.warning("skipped %s (%s): %s", change.doc.name, exc.reason, exc.detail)
+            report.skip(exc.reason, change.doc.name, exc.detail)
             return working.pop(key, None) is not None
         finally:
-            report.timings_s["extraction"] += time.perf_counter() - started
+            report.add_time("extraction", time.perf_counter() - started)
         doc = change.doc
         if extracted.title and (not doc.title or doc.title == _stem(doc.name)):
             doc = replace(doc, title=extracted.title)
         chunks = chunk_document(doc, extracted, change.acl)
         started = time.perf_counter()
         vectors = await asyncio.to_thread(self._embedder.embed_passages, [c.indexed_text for c in chunks])
-        report.timings_s["embedding"] += time.perf_counter() - started
+        report.add_time("embedding", time.perf_counter() - started)
         if existing is None:
             report.added += 1
         else:

@@ -9,6 +9,16 @@ from typing import Protocol
 from retrieval.types import DocumentRef
 
 
+class ItemPermissions(Protocol):
+    """The ACL part of a permission lookup (``connectors.permissions.PermissionMapping``)."""
+
+    @property
+    def acl(self) -> frozenset[str]: ...
+
+    @property
+    def unknown(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class Upsert:
     """A new or changed document. ``content`` is None when only its metadata or ACL changed."""
@@ -30,10 +40,15 @@ class Delete:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Everything before this has been yielded; ``cursor`` resumes after it."""
+    """Everything before this has been yielded; ``cursor`` resumes after it.
+
+    ``partial``: a place inside a drive's round (the next page of a delta enumeration); the round
+    continues from it after a restart, and the ingestor may save it or wait for the next one.
+    """
 
     drive_id: str
     cursor: str
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,9 +64,14 @@ class Failure:
 
 @dataclass(frozen=True)
 class CursorReset:
-    """The source lost its place in a drive (Graph 410): drop the drive and resync it fully."""
+    """A full enumeration of the drive follows: what it does not yield again is gone.
+
+    Sent when the source lost its place (no cursor, Graph 410), or, with ``full_listing``, for
+    collections that have no delta and are always listed in full (site pages).
+    """
 
     drive_id: str
+    full_listing: bool = False
 
 
 Change = Upsert | Delete | Checkpoint | Failure | CursorReset
@@ -62,4 +82,8 @@ class DocumentSource(Protocol):
 
     def changes(self, cursors: Mapping[str, str], known_tags: Mapping[tuple[str, str], str]) -> AsyncIterator[Change]:
         """Yield changes since ``cursors``; ``known_tags`` lets it skip unchanged downloads."""
+        ...
+
+    async def item_acl(self, drive_id: str, item_id: str) -> ItemPermissions:
+        """The item's current permissions (the permission-only refresh asks for each known item)."""
         ...

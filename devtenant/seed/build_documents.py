@@ -41,7 +41,7 @@ AUTHOR = "Contoso Dev GmbH"
 
 def parse(text: str):
     """Return a list of blocks: ("h1"|"h2"|"p", str) or ("ul", [str])."""
-    blocks = []
+    blocks: list[tuple[str, str | list[str]]] = []
     para: list[str] = []
     items: list[str] = []
 
@@ -77,7 +77,7 @@ def parse(text: str):
 
 
 def plain_text(doc: Doc) -> str:
-    parts = []
+    parts: list[str] = []
     for kind, val in parse(doc.text):
         parts.extend(val if kind == "ul" else [val])
     return "\n".join(parts)

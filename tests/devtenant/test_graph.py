@@ -233,3 +233,51 @@ def test_faults_outage_and_errors_over_raw_http(tenant: dict[str, Any]) -> None:
         assert len(client.get(users["@odata.nextLink"], headers=auth).json()["value"]) == 1
         missing = client.get("/v1.0/users/nobody@test.dev", headers=auth)
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "Request_ResourceNotFound"
+
+
+def test_site_pages_with_canvas_layout(tenant: dict[str, Any]) -> None:
+    page = admin(
+        tenant,
+        "POST",
+        "/pages",
+        {"name": "Home.aspx", "title": "Start", "html": ["<h2>Willkommen</h2><p>Hallo</p>", "<p>Zweiter Teil</p>"]},
+    )
+
+    async def body(client: Any) -> None:
+        site = (await client.sites.get()).value[0]
+        listed = await _collect(client.sites.by_site_id(site.id).pages.graph_site_page)
+        assert [(p.id, p.name, p.title) for p in listed] == [(page["id"], "Home.aspx", "Start")]
+        assert listed[0].canvas_layout is None  # only with $expand, as in Graph
+        builder = client.sites.by_site_id(site.id).pages.by_base_site_page_id(page["id"]).graph_site_page
+        query = builder.GraphSitePageRequestBuilderGetQueryParameters(expand=["canvasLayout"])
+        full = await builder.get(RequestConfiguration(query_parameters=query))
+        parts = full.canvas_layout.horizontal_sections[0].columns[0].webparts
+        assert [p.inner_html for p in parts] == ["<h2>Willkommen</h2><p>Hallo</p>", "<p>Zweiter Teil</p>"]
+        admin(tenant, "POST", "/pages", {"name": "Home.aspx", "title": "Start", "html": ["<p>neu</p>"]})
+        assert (await builder.get()).e_tag != full.e_tag  # a changed page gets a new eTag
+        admin(tenant, "DELETE", f"/pages/{page['id']}")
+        assert await _collect(client.sites.by_site_id(site.id).pages.graph_site_page) == []
+
+    run(lambda: _with_client(tenant, body))
+
+
+def test_site_group_people_and_anonymous_permission_shapes(tenant: dict[str, Any]) -> None:
+    admin(
+        tenant,
+        "PATCH",
+        f"/items/{TRAVEL}",
+        {"readers": ["sitegroup:Visitors", "people-spid:bob@test.dev", "people:alice@test.dev", "anonymous"]},
+    )
+
+    async def body(client: Any) -> None:
+        perms = await _collect(client.drives.by_drive_id(DRIVE).items.by_drive_item_id(TRAVEL).permissions)
+        site_group, spid, people, anonymous = perms
+        assert site_group.granted_to_v2.site_group.display_name.endswith(" Visitors")
+        assert site_group.granted_to_v2.user is None and site_group.roles == ["read"]
+        recipient = spid.granted_to_identities_v2[0]
+        assert spid.link.scope == "users" and recipient.user is None
+        assert recipient.site_user.login_name == "i:0#.f|membership|bob@test.dev"
+        assert people.granted_to_identities_v2[0].user.id == ALICE
+        assert anonymous.link.scope == "anonymous" and anonymous.granted_to_identities_v2 == []
+
+    run(lambda: _with_client(tenant, body))

@@ -41,7 +41,9 @@ def test_ask_cli_json(running: Running) -> None:
 
 
 def test_sync_status_reports_last_run(running: Running) -> None:
-    result = running.cli("sync", "--status")
+    table = running.cli("sync", "--status")
+    assert "unknown permission shapes" in table.stdout and "documents per second" in table.stdout
+    result = running.cli("sync", "--status", "--json")
     report = json.loads(result.stdout)
     assert report["added"] >= 12
     assert report["unknown_permission_items"] == 1
@@ -51,7 +53,8 @@ def test_sync_status_reports_last_run(running: Running) -> None:
 def test_incremental_sync_changes_nothing_when_nothing_changed(running: Running) -> None:
     result = running.cli("sync")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "added=0 updated=0 deleted=0" in result.stdout
+    report = json.loads(running.cli("sync", "--status", "--json").stdout)
+    assert (report["added"], report["updated"], report["deleted"], report["permission_only"]) == (0, 0, 0, 0)
 
 
 def test_health_and_ready(running: Running) -> None:

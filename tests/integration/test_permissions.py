@@ -4,6 +4,7 @@ Answers are attacked in test_red_team.py."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def test_document_with_unknown_permissions_is_readable_by_nobody(
 ) -> None:
     orphan = next(s for s in secrets if s["phrase"] == "ORPHAN-QUARTZ-6604")
     assert orphan["readers_upn"] == []
-    assert "unknown_permission_items=1" in running.sync_summary
+    assert re.search(r"unknown permission shapes\s+1 items", running.sync_summary), running.sync_summary
     for upn in users:
         results = search_json(running, upn, ["legacy file server migration notes ORPHAN-QUARTZ-6604"], tmp_path)
         assert all(h["item_id"] != orphan["item"] for h in results[0]["hits"])

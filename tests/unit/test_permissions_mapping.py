@@ -12,7 +12,7 @@ from msgraph.generated.models.sharing_invitation import SharingInvitation
 from msgraph.generated.models.sharing_link import SharingLink
 
 from access import group_key, tenant_key, user_key
-from connectors.permissions import PermissionMapping, map_permission, map_permissions
+from connectors.permissions import Lookups, PermissionMapping, lookups_needed, map_permission, map_permissions
 
 TENANT = "77DAFC92-9EC6-4006-B1F4-8E658B4D7177"
 USER = "8D89D7D8-3CE0-494A-B29A-B5CB674E4020"
@@ -52,12 +52,17 @@ def link(scope: str, recipients: list[SharePointIdentitySet] | None = None, pid:
     )
 
 
-def site_group_grant(pid: str = "p-sitegroup") -> Permission:
+def site_group_grant(pid: str = "p-sitegroup", name: str = "Intranet Owners") -> Permission:
     return Permission(
         id=pid,
         roles=["sp.full control"],
-        granted_to_v2=SharePointIdentitySet(site_group=SharePointIdentity(id="3", display_name="Intranet Owners")),
+        granted_to_v2=SharePointIdentitySet(site_group=SharePointIdentity(id="3", display_name=name, login_name=name)),
     )
+
+
+def site_user(login: str) -> SharePointIdentitySet:
+    """A principal SharePoint knows only by its SharePoint id and claims login name."""
+    return SharePointIdentitySet(site_user=SharePointIdentity(id="14", display_name="someone", login_name=login))
 
 
 # --- single permissions ----------------------------------------------------------------------
@@ -223,3 +228,86 @@ def test_permission_without_id_is_reported_with_placeholder() -> None:
     mapping = map_permissions([Permission(roles=["read"])], TENANT)
     assert mapping.readable_by_nobody
     assert mapping.unknown[0].startswith("?:")
+
+
+# --- site groups and SharePoint-id-only principals ------------------------------------------------
+
+CONNECTED = Lookups(connected_group_id=GROUP.lower(), group_owners={GROUP.lower(): (USER2.lower(),)})
+
+
+def test_members_site_group_of_a_group_connected_site_is_the_group() -> None:
+    assert map_permission(site_group_grant(name="Intranet Members"), TENANT, CONNECTED) == ([group_key(GROUP)], None)
+
+
+def test_owners_site_group_of_a_group_connected_site_is_the_group_owners() -> None:
+    assert map_permission(site_group_grant(name="Intranet Owners"), TENANT, CONNECTED) == ([user_key(USER2)], None)
+
+
+def test_owners_site_group_without_known_owners_is_unknown() -> None:
+    lookups = Lookups(connected_group_id=GROUP.lower())
+    keys, problem = map_permission(site_group_grant(name="Intranet Owners"), TENANT, lookups)
+    assert keys == [] and problem is not None and "Intranet Owners" in problem
+
+
+@pytest.mark.parametrize("name", ["Intranet Visitors", "Custom Readers"])
+def test_visitors_and_custom_site_groups_cannot_be_expanded(name: str) -> None:
+    keys, problem = map_permission(site_group_grant(name=name), TENANT, CONNECTED)
+    assert keys == [] and problem is not None and "cannot be resolved" in problem
+
+
+def test_site_group_map_from_the_administrator_wins() -> None:
+    lookups = Lookups(site_group_map={"intranet visitors": (group_key(GROUP),)})
+    assert map_permission(site_group_grant(name="Intranet Visitors"), TENANT, lookups) == ([group_key(GROUP)], None)
+
+
+def test_site_group_of_a_site_without_connected_group_makes_the_item_unreadable() -> None:
+    mapping = map_permissions([user_grant(), site_group_grant(name="Intranet Members")], TENANT, Lookups())
+    assert mapping.readable_by_nobody and len(mapping.unknown) == 1
+
+
+def test_users_link_recipient_known_only_by_sharepoint_id_is_resolved_by_upn() -> None:
+    permission = link("users", [site_user("i:0#.f|membership|Carol@Contoso.dev")])
+    assert lookups_needed([permission], None).upns == {"carol@contoso.dev"}
+    lookups = Lookups(users_by_upn={"carol@contoso.dev": USER2})
+    assert map_permission(permission, TENANT, lookups) == ([user_key(USER2)], None)
+    keys, problem = map_permission(permission, TENANT, Lookups())
+    assert keys == [] and problem is not None  # a UPN Graph does not know: nobody
+
+
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [
+        (f"c:0t.c|tenant|{GROUP}", [group_key(GROUP)]),
+        (f"c:0o.c|federateddirectoryclaimprovider|{GROUP}", [group_key(GROUP)]),
+        (f"c:0o.c|federateddirectoryclaimprovider|{GROUP}_o", [user_key(USER2)]),
+        (f"c:0-.f|rolemanager|spo-grid-all-users/{TENANT}", [tenant_key(TENANT)]),
+    ],
+)
+def test_claims_of_groups_owners_and_everyone(login: str, expected: list[str]) -> None:
+    permission = Permission(id="p", roles=["read"], granted_to_v2=site_user(login))
+    assert map_permission(permission, TENANT, CONNECTED) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    "login",
+    [
+        "c:0-.f|rolemanager|spo-grid-all-users/another-tenant",
+        "i:0#.f|membership|urn:spo:anon#abc",  # an anonymous guest
+        "c:0(.s|true",  # "Everyone", including external users
+        "i:0i.t|00000003-0000-0ff1-ce00-000000000000|app@sharepoint",
+    ],
+)
+def test_other_claims_are_unknown(login: str) -> None:
+    permission = Permission(id="p", roles=["read"], granted_to_v2=site_user(login))
+    keys, problem = map_permission(permission, TENANT, CONNECTED)
+    assert keys == [] and problem is not None
+
+
+def test_lookups_needed_lists_owners_of_the_connected_group_and_claims() -> None:
+    permissions = [
+        site_group_grant(name="Intranet Owners"),
+        Permission(id="o", roles=["read"], granted_to_v2=site_user("c:0o.c|federateddirectoryclaimprovider|ABC_o")),
+    ]
+    needed = lookups_needed(permissions, GROUP.lower())
+    assert needed.owner_groups == {GROUP.lower(), "abc"} and needed.upns == frozenset()
+    assert lookups_needed([site_group_grant(name="Intranet Owners")], None).owner_groups == frozenset()
