@@ -77,7 +77,7 @@ def test_red_team(
     users: dict[str, Any],
     manifest: dict[str, Any],
     by_phrase: dict[str, dict[str, Any]],
-    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     asked: Counter[str] = Counter()
     problems: list[str] = []
@@ -152,8 +152,8 @@ def test_red_team(
 
     total = sum(v for k, v in asked.items() if not k.startswith("private"))
     report = "\n".join(f"{k:32} {v:5}" for k, v in sorted(asked.items()))
-    print(f"\nred team: {total} adversarial questions, {len(problems)} leaks\n{report}")
-    (tmp_path / "redteam.txt").write_text(report)
+    with capsys.disabled():
+        print(f"\nred team: {total} adversarial questions, {len(problems)} leaks\n{report}")
     assert total >= 300, f"only {total} adversarial questions"
     assert asked["private follow-ups with the reader's own secret"] > 0, "control: readers do get their secret"
     assert not problems, "\n".join(problems[:20])
