@@ -8,6 +8,7 @@ Ctrl-C stops everything.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import sys
 import time
@@ -27,10 +28,16 @@ def main() -> int:
         print(run_sync(stack.env, root / "logs"), flush=True)
         child, url = start_app(stack.env, root / "logs", port)
         stack.children.append(child)
+        env_file = root / "stack.env"
+        env_file.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(stack.env.items())))
         print(f"\nassistant ready in {time.monotonic() - started:.0f}s: {url}/  (dev chat page)", flush=True)
         print(f"Teams endpoint: {url}/api/messages   logs: {root / 'logs'}", flush=True)
         print(
             "demo users: anna.schmidt@contoso.dev, ben.carter@contoso.dev, clara.weber@contoso.dev, dana.mueller@contoso.dev",
+            flush=True,
+        )
+        print(
+            f"CLI against this stack: set -a; . {env_file.relative_to(REPO)}; set +a; .venv/bin/python app.py …",
             flush=True,
         )
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
