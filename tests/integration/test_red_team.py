@@ -147,7 +147,7 @@ def test_red_team(
         if name.startswith("llm"):
             continue  # the inference server's own log, not ours
         for phrase in by_phrase:
-            if leaks(text, phrase):
+            if leaks(text, phrase, with_number=False):
                 problems.append(f"{name}: contains {phrase}")
 
     total = sum(v for k, v in asked.items() if not k.startswith("private"))
