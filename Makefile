@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint clean
+.PHONY: venv run test test-unit test-fast lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,19 @@ run: venv
 test: venv
 	$(PY) -m pytest
 
+# The fast tier: pure unit tests and in-process server tests (no processes started), under 2 minutes.
+test-unit: venv
+	$(PY) -m pytest -m unit -q
+
+# Everything but the slowest integration tests (the red team).
+test-fast: venv
+	$(PY) -m pytest -m "not slow" -q
+
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Resolving a person (tenant + object id or UPN) to a principal, with a TTL cache.
 
-The directory lookup itself is a protocol implemented by ``connectors.graph_directory`` so that
+The directory lookup itself is a protocol implemented by ``connectors.directory`` so that
 this package stays free of SDKs.
 """
 
@@ -34,6 +34,7 @@ class UserInfo:
     user_principal_name: str
     display_name: str
     preferred_language: str | None = None
+    department: str = ""
 
 
 class Directory(Protocol):

@@ -25,7 +25,8 @@ from access.principal import Principal
 from answering import messages
 from answering.language import detect_language
 from answering.metrics import AnswerMetrics
-from answering.pipeline import Answer, AnswerEvent, AnswerService, TextDelta, Withheld, normalise_question
+from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
+from answering.pipeline import AnswerService, QueryVector, normalise_question
 from audit import AuditRecord, AuditTrail
 from retrieval.types import Hit
 
@@ -115,13 +116,13 @@ class Assistant:
         except UnknownUser:
             log.info("unknown asker %s in tenant %s", user, tenant_id)
             yield await self._audited(
-                user, question, room, Answer(messages.text("unknown_user", language), [], language, "unknown_user")
+                user, question, room, Answer(messages.text("unknown_user", language), [], language, Outcome.UNKNOWN_USER)
             )
             return
         except DirectoryUnavailable as exc:
             log.warning("directory unavailable, answering without documents: %s", exc)
             yield await self._audited(
-                user, question, room, Answer(messages.text("directory_down", language), [], language, "directory_down")
+                user, question, room, Answer(messages.text("directory_down", language), [], language, Outcome.DIRECTORY_DOWN)
             )
             return
         if room.shared:
@@ -136,42 +137,46 @@ class Assistant:
         """The room answer (only what everybody may read), with the asker's private answer attached
         when documents only the asker may read would answer it better."""
         own = Audience.of(asker)
+        # One embedding for the room's, the asker's and the "beyond the room" searches.
+        vector = await self.answers.embed_query(question)
         try:
             audience = await self.audience(asker, room)
         except DirectoryUnavailable as exc:
             log.warning("directory unavailable while resolving room members: %s", exc)
-            answer = Answer(messages.text("directory_down", language), [], language, "directory_down")
+            answer = Answer(messages.text("directory_down", language), [], language, Outcome.DIRECTORY_DOWN)
             return await self._audited(asker.user_id, question, room, answer)
         except RoomUnknown as exc:
             log.info("room %s: %s; no documents in the room", room.kind, exc)
-            private = await self.answers.answer(question, audience=own, language_hint=language_hint)
-            room_answer = Answer(messages.text("room_unknown", language), [], language, "room_unknown")
+            private = await self.answers.answer(question, audience=own, language_hint=language_hint, vector=vector)
+            room_answer = Answer(messages.text("room_unknown", language), [], language, Outcome.ROOM_UNKNOWN)
             return await self._with_followup(asker, question, room, room_answer, private, [])
 
-        answer = await self.answers.answer(question, audience=audience, language_hint=language_hint)
-        if answer.outcome not in ("answered", "no_match"):
+        answer = await self.answers.answer(question, audience=audience, language_hint=language_hint, vector=vector)
+        if answer.outcome not in (Outcome.ANSWERED, Outcome.NO_MATCH):
             return await self._audited(asker.user_id, question, room, answer)
         try:
-            narrower = await self._beyond_room(question, own, audience)
+            narrower = await self._beyond_room(question, own, audience, vector)
         except LookupError:
             narrower = []
         if not narrower:
             return await self._audited(asker.user_id, question, room, answer)
-        private = await self.answers.answer(question, audience=own, language_hint=language_hint)
-        if private.outcome != "answered":
+        private = await self.answers.answer(question, audience=own, language_hint=language_hint, vector=vector)
+        if private.outcome is not Outcome.ANSWERED:
             return await self._audited(asker.user_id, question, room, answer)
         note = messages.text("room_narrower", language)
         room_answer = dataclasses.replace(answer, text=f"{answer.text}\n\n{note}")
         return await self._with_followup(asker, question, room, room_answer, private, narrower)
 
-    async def _beyond_room(self, question: str, own: Audience, room: Audience) -> list[Withheld]:
+    async def _beyond_room(
+        self, question: str, own: Audience, room: Audience, vector: QueryVector
+    ) -> list[Withheld]:
         """Documents that would answer the asker but not every room member may read."""
-        hits = await self.answers.matches(question, audience=own)
+        hits = await self.answers.matches(question, audience=own, vector=vector)
         seen: dict[tuple[str, str], Withheld] = {}
         for hit in hits:
             doc = hit.chunk.doc
             if not room.can_read(hit.chunk.acl):
-                seen.setdefault((doc.drive_id, doc.item_id), Withheld(doc, "room"))
+                seen.setdefault((doc.drive_id, doc.item_id), Withheld(doc, WithheldReason.ROOM))
         return list(seen.values())
 
     async def _with_followup(
@@ -222,7 +227,7 @@ class Assistant:
         except Exception:  # noqa: BLE001 - an answer that cannot be audited is not given
             reference = uuid.uuid4().hex[:8]
             log.exception("could not write the audit record (reference %s); answer withheld", reference)
-            return Answer(messages.text("error", answer.language, ref=reference), [], answer.language, "audit_failed")
+            return Answer(messages.text("error", answer.language, ref=reference), [], answer.language, Outcome.AUDIT_FAILED)
         return answer
 
     async def answer(self, user: str, question: str, room: Room, **kwargs: str | None) -> Answer:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from answering.prompts import SourceDocument
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+MARKER = re.compile(r"\[(\d{1,3})\]")
+"""A citation marker ``[n]`` in answer text."""
 _LEADING_LABEL = re.compile(r"^\s*(?:answer|antwort)\s*:\s*", re.IGNORECASE)
 
 
@@ -35,8 +36,8 @@ def resolve_citations(text: str, sources: list[SourceDocument], fallback: int = 
     appended, because the answer was generated from them and the reader needs the link.
     """
     by_number = {s.number: s for s in sources}
-    cleaned = _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in by_number else "", text).strip()
-    cited = sorted({int(n) for n in _MARKER.findall(cleaned)})
+    cleaned = MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in by_number else "", text).strip()
+    cited = sorted({int(n) for n in MARKER.findall(cleaned)})
     if not cited and sources:
         cited = [s.number for s in sources[:fallback]]
         cleaned = f"{cleaned} " + "".join(f"[{n}]" for n in cited)

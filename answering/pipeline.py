@@ -13,62 +13,29 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+
+import numpy as np
 
 from access import Audience, CurrentPermissions, PermissionCheckUnavailable
 from answering import messages
-from answering.citations import Citation, clean_answer, resolve_citations
+from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
+from answering.citations import MARKER, Citation, clean_answer, resolve_citations
 from answering.language import detect_language
+from answering.model import ChatModel
 from answering.prompts import build_messages, group_sources
-from connectors.llm import ChatModel, LLMUnavailable
 from retrieval.embedding import Embedder
 from retrieval.index import HybridIndex, RelevanceGate
 from retrieval.types import DocumentRef, Hit
 
 log = logging.getLogger(__name__)
 
+QueryVector = np.ndarray
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 MAX_RECHECK_ROUNDS = 3
 """Retrieval rounds when the answer-time check drops documents; after that nothing is used."""
-
-
-@dataclass(frozen=True)
-class Withheld:
-    """A document that matched but was not used, and why (``revoked``: the answer-time check;
-    ``room``: not every member of a shared room may read it)."""
-
-    doc: DocumentRef
-    reason: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The final answer.
-
-    ``outcome``: answered, no_match, no_index, llm_down, permission_check_down, too_long, empty,
-    timeout, unknown_user, directory_down.
-    """
-
-    text: str
-    citations: list[Citation]
-    language: str
-    outcome: str
-    model: str = ""
-    retrieved: list[Hit] = field(default_factory=list)
-    latency_s: float = 0.0
-    withheld: tuple[Withheld, ...] = ()
-    followup: Answer | None = None
-    """Shared rooms: the asker's fuller answer, to be delivered privately (never in the room)."""
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    text: str
-
-
-AnswerEvent = TextDelta | Answer
 
 
 def normalise_question(question: str) -> str:
@@ -108,22 +75,38 @@ class AnswerService:
         audience: Audience,
         k: int | None = None,
         exclude: frozenset[tuple[str, str]] = frozenset(),
+        vector: QueryVector | None = None,
     ) -> list[Hit]:
-        """Ranked permitted chunks (no LLM). Raises ``LookupError`` when there is no index yet."""
+        """Ranked permitted chunks (no LLM). Raises ``LookupError`` when there is no index yet.
+
+        ``vector``: the query's embedding from ``embed_query``, when the caller searches the same
+        question for several audiences.
+        """
         index = self._index()
         if index is None:
             raise LookupError("no index snapshot loaded")
         query = normalise_question(query)[: self._max_chars]
         if not query:
             return []
-        vector = (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
+        if vector is None:
+            vector = await self.embed_query(query)
         return index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude)
 
+    async def embed_query(self, query: str) -> QueryVector:
+        """The embedding ``search`` would compute for ``query``."""
+        query = normalise_question(query)[: self._max_chars]
+        return (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
+
     async def matches(
-        self, question: str, *, audience: Audience, exclude: frozenset[tuple[str, str]] = frozenset()
+        self,
+        question: str,
+        *,
+        audience: Audience,
+        exclude: frozenset[tuple[str, str]] = frozenset(),
+        vector: QueryVector | None = None,
     ) -> list[Hit]:
         """The permitted hits that pass the relevance gate (what an answer would be drawn from)."""
-        hits = await self.search(question, audience=audience, exclude=exclude)
+        hits = await self.search(question, audience=audience, exclude=exclude, vector=vector)
         return [h for h in hits if self._gate.passes(h)]
 
     async def revoked(self, hits: list[Hit], audience: Audience) -> list[DocumentRef]:
@@ -138,23 +121,30 @@ class AnswerService:
         acls = await asyncio.gather(*(checker.current_acl(drive, item) for drive, item in docs))
         return [doc for doc, acl in zip(docs.values(), acls, strict=True) if not audience.can_read(acl)]
 
-    async def _checked_matches(self, question: str, audience: Audience) -> tuple[list[Hit], list[Withheld]]:
+    async def _checked_matches(
+        self, question: str, audience: Audience, vector: QueryVector | None
+    ) -> tuple[list[Hit], list[Withheld]]:
         """Gated hits whose documents every audience member may still read; revoked ones are
         excluded and retrieval runs again without them."""
         exclude: frozenset[tuple[str, str]] = frozenset()
         withheld: list[Withheld] = []
         for _ in range(MAX_RECHECK_ROUNDS):
-            hits = await self.matches(question, audience=audience, exclude=exclude)
+            hits = await self.matches(question, audience=audience, exclude=exclude, vector=vector)
             dropped = await self.revoked(hits, audience)
             if not dropped:
                 return hits, withheld
             log.info("answer-time check withheld %d revoked document(s)", len(dropped))
-            withheld.extend(Withheld(doc, "revoked") for doc in dropped)
+            withheld.extend(Withheld(doc, WithheldReason.REVOKED) for doc in dropped)
             exclude = exclude | {(d.drive_id, d.item_id) for d in dropped}
         return [], withheld
 
     async def stream(
-        self, question: str, *, audience: Audience, language_hint: str | None = None
+        self,
+        question: str,
+        *,
+        audience: Audience,
+        language_hint: str | None = None,
+        vector: QueryVector | None = None,
     ) -> AsyncIterator[AnswerEvent]:
         started = time.perf_counter()
         question = normalise_question(question)
@@ -163,46 +153,46 @@ class AnswerService:
         withheld: list[Withheld] = []
 
         def final(
-            text: str, outcome: str, citations: list[Citation] | None = None, hits: list[Hit] | None = None
+            text: str, outcome: Outcome, citations: list[Citation] | None = None, hits: list[Hit] | None = None
         ) -> Answer:
             return Answer(
                 text=text,
                 citations=citations or [],
                 language=language,
                 outcome=outcome,
-                model=self._llm.name if outcome == "answered" else "",
+                model=self._llm.name if outcome is Outcome.ANSWERED else "",
                 retrieved=hits or [],
                 latency_s=time.perf_counter() - started,
                 withheld=tuple(withheld),
             )
 
         if not question:
-            yield final(messages.text("empty", language), "empty")
+            yield final(messages.text("empty", language), Outcome.EMPTY)
             return
         if len(question) > self._max_chars:
-            yield final(messages.text("too_long", language, length=len(question), limit=self._max_chars), "too_long")
+            yield final(messages.text("too_long", language, length=len(question), limit=self._max_chars), Outcome.TOO_LONG)
             return
         try:
-            hits, withheld = await self._checked_matches(question, audience)
+            hits, withheld = await self._checked_matches(question, audience, vector)
         except LookupError:
-            yield final(messages.text("no_index", language), "no_index")
+            yield final(messages.text("no_index", language), Outcome.NO_INDEX)
             return
         except PermissionCheckUnavailable:
-            yield final(messages.text("permission_check_down", language), "permission_check_down")
+            yield final(messages.text("permission_check_down", language), Outcome.PERMISSION_CHECK_DOWN)
             return
         if not hits:
-            yield final(messages.text("no_match", language), "no_match")
+            yield final(messages.text("no_match", language), Outcome.NO_MATCH)
             return
         sources = group_sources(hits)
         prompt = build_messages(question, sources, language)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
         try:
-            async for delta in self._llm.stream(prompt):
+            async for delta in _model_deltas(self._llm, prompt):
                 visible = stream_filter.feed(delta)
                 if visible:
                     yield TextDelta(visible)
-        except LLMUnavailable:
-            yield final(messages.text("llm_down", language), "llm_down", hits=hits)
+        except _ModelFailed:
+            yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits)
             return
         tail = stream_filter.flush()
         generated = stream_filter.text
@@ -214,14 +204,40 @@ class AnswerService:
         suffix = text[len(generated.strip()) :]
         if tail or suffix:
             yield TextDelta(tail + suffix)
-        yield final(text, "answered", citations, hits)
+        yield final(text, Outcome.ANSWERED, citations, hits)
 
-    async def answer(self, question: str, *, audience: Audience, language_hint: str | None = None) -> Answer:
-        """The final answer only (the CLI and tests)."""
-        async for event in self.stream(question, audience=audience, language_hint=language_hint):
+    async def answer(
+        self,
+        question: str,
+        *,
+        audience: Audience,
+        language_hint: str | None = None,
+        vector: QueryVector | None = None,
+    ) -> Answer:
+        """The final answer only (shared rooms, the CLI and tests)."""
+        async for event in self.stream(question, audience=audience, language_hint=language_hint, vector=vector):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")
+
+
+class _ModelFailed(Exception):
+    """The model failed while streaming (kept apart from failures of our own code)."""
+
+
+async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncIterator[str]:
+    """The model's deltas; any failure of the model (see ``ChatModel``) becomes ``_ModelFailed``."""
+    stream = aiter(llm.stream(prompt))
+    while True:
+        try:
+            delta = await anext(stream)
+        except StopAsyncIteration:
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the protocol: any model failure means "unavailable"
+            raise _ModelFailed(type(exc).__name__) from exc
+        yield delta
 
 
 class _StreamFilter:
@@ -233,7 +249,6 @@ class _StreamFilter:
 
     _HOLD = 12
     _PARTIAL_MARKER = re.compile(r"\[\d{0,3}$")
-    _MARKER = re.compile(r"\[(\d{1,3})\]")
 
     def __init__(self, valid_numbers: set[int]) -> None:
         self._valid = valid_numbers
@@ -242,7 +257,7 @@ class _StreamFilter:
         self.text = ""
 
     def _drop_invalid(self, text: str) -> str:
-        return self._MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in self._valid else "", text)
+        return MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in self._valid else "", text)
 
     def feed(self, delta: str) -> str:
         self._pending += delta

@@ -10,29 +10,36 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
-from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from answering.answer import TextDelta, answer_json
 from answering.assistant import Assistant, Room
-from answering.pipeline import Answer, TextDelta
 from bot.entra_auth import EntraTokenValidator, InvalidToken
+from bot.json_body import InvalidBody, json_object
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def answer_json(answer: Answer, conversation_id: str) -> dict[str, Any]:
-    return {
-        "answer": answer.text,
-        "citations": [asdict(c) for c in answer.citations],
-        "outcome": answer.outcome,
-        "language": answer.language,
-        "model": answer.model,
-        "conversation_id": conversation_id,
-    }
+class AskRequest(BaseModel):
+    """The body of ``POST /api/ask``."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    question: str = Field(min_length=1)
+    conversation_id: str = Field(default="", max_length=200)
+    user: str | None = None
+    """Dev mode only: a demo user's object id or UPN."""
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -54,35 +61,27 @@ class AskEndpoint:
         self._dev_mode = dev_mode
         self._max_chars = max_question_chars
 
-    async def _body(self, request: web.Request) -> dict[str, Any] | web.Response:
+    async def _body(self, request: web.Request) -> AskRequest | web.Response:
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             return _error(413, f"body larger than {MAX_BODY_BYTES} bytes")
-        raw = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(raw) > MAX_BODY_BYTES:
-            return _error(413, f"body larger than {MAX_BODY_BYTES} bytes")
         try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            return _error(400, "body must be a JSON object in UTF-8")
-        if not isinstance(body, dict):
-            return _error(400, "body must be a JSON object")
-        question = body.get("question")
-        if not isinstance(question, str) or not question.strip():
-            return _error(400, "field 'question' must be a non-empty string")
-        if len(question) > self._max_chars:
-            return _error(413, f"question longer than {self._max_chars} characters")
-        conversation_id = body.get("conversation_id", "")
-        if not isinstance(conversation_id, str) or len(conversation_id) > 200:
-            return _error(400, "field 'conversation_id' must be a short string")
-        return body
+            data = json_object(await request.content.read(MAX_BODY_BYTES + 1), MAX_BODY_BYTES)
+            if isinstance(data.get("question"), str) and len(data["question"]) > self._max_chars:
+                return _error(413, f"question longer than {self._max_chars} characters")
+            return AskRequest.model_validate(data)
+        except InvalidBody as exc:
+            return _error(exc.status, str(exc))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "body"
+            return _error(400, f"field '{field}': {first['msg']}")
 
-    async def _caller(self, request: web.Request, body: dict[str, Any]) -> tuple[str, str | None] | web.Response:
+    async def _caller(self, request: web.Request, body: AskRequest) -> tuple[str, str | None] | web.Response:
         if self._dev_mode and "Authorization" not in request.headers:
-            user = body.get("user")
-            if not isinstance(user, str) or not user.strip():
+            if body.user is None or not body.user.strip():
                 return _error(400, "dev mode: field 'user' (a demo user) is required")
-            return user.strip(), None
-        if "user" in body:
+            return body.user.strip(), None
+        if body.user is not None:
             return _error(400, "field 'user' is only accepted in dev mode")
         if self._validator is None:
             return _error(401, "authentication is not configured")
@@ -103,13 +102,13 @@ class AskEndpoint:
         if isinstance(caller, web.Response):
             return caller
         user, tenant_id = caller
-        conversation_id = body.get("conversation_id") or ""
+        conversation_id = body.conversation_id
         room = Room("web", conversation_id)
         language_hint = request.headers.get("Accept-Language")
         if "text/event-stream" in request.headers.get("Accept", ""):
-            return await self._stream(request, user, tenant_id, body["question"], room, language_hint)
+            return await self._stream(request, user, tenant_id, body.question, room, language_hint)
         answer = await self._assistant.answer(
-            user, body["question"], room, tenant_id=tenant_id, language_hint=language_hint
+            user, body.question, room, tenant_id=tenant_id, language_hint=language_hint
         )
         return web.json_response(answer_json(answer, conversation_id))
 

@@ -42,7 +42,8 @@ from answering import messages
 from answering.assistant import Assistant, Room, RoomKind
 from answering.citations import Citation
 from answering.language import detect_language
-from answering.pipeline import Answer, TextDelta
+from answering.answer import Answer, Outcome, TextDelta
+from bot.validation import tenant_of
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,6 @@ def room_of(activity: Activity) -> Room:
     conversation = activity.conversation
     kind = (conversation.conversation_type or "personal").lower() if conversation else "personal"
     return Room(_ROOM_KINDS.get(kind, "personal"), conversation.id if conversation else "")
-
-
-def tenant_of(activity: Activity) -> str | None:
-    if activity.conversation is not None and activity.conversation.tenant_id:
-        return activity.conversation.tenant_id
-    channel_data: Any = activity.channel_data
-    if isinstance(channel_data, dict):
-        tenant = channel_data.get("tenant") or {}
-        if isinstance(tenant, dict) and tenant.get("id"):
-            return str(tenant["id"])
-    return None
 
 
 def question_of(activity: Activity) -> str:
@@ -267,7 +257,7 @@ class TeamsBot:
                 final = event
         if final is None:
             return
-        if final.outcome != "answered":
+        if final.outcome is not Outcome.ANSWERED:
             separator = "\n\n" if streaming.get_message() else ""
             streaming.queue_text_chunk(separator + final.text)
         elif final.retrieved:

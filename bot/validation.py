@@ -8,12 +8,13 @@ activity, including by the SDK's own schema, gets a clear 400 here instead.
 from __future__ import annotations
 
 import fnmatch
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
+
+from bot.json_body import InvalidBody, json_object
 
 MAX_ACTIVITY_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -40,18 +41,10 @@ def _depth(value: Any, limit: int) -> int:
 
 def parse_activity(body: bytes) -> dict[str, Any]:
     """The activity as a dict, or ``InvalidActivity``."""
-    if len(body) > MAX_ACTIVITY_BYTES:
-        raise InvalidActivity(f"activity larger than {MAX_ACTIVITY_BYTES} bytes")
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidActivity("body is not valid UTF-8") from exc
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidActivity("body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise InvalidActivity("an activity must be a JSON object")
+        data = json_object(body, MAX_ACTIVITY_BYTES, "activity")
+    except InvalidBody as exc:
+        raise InvalidActivity(str(exc)) from exc
     if _depth(data, MAX_DEPTH) > MAX_DEPTH:
         raise InvalidActivity("activity nested too deeply")
     kind = data.get("type")
@@ -80,14 +73,16 @@ def parse_activity(body: bytes) -> dict[str, Any]:
     return data
 
 
-def _tenant(activity: dict[str, Any]) -> str:
-    conversation = activity.get("conversation") or {}
-    tenant = conversation.get("tenantId") if isinstance(conversation, dict) else None
-    if not isinstance(tenant, str) or not tenant:
-        channel_data = activity.get("channelData")
-        inner = channel_data.get("tenant") if isinstance(channel_data, dict) else None
-        tenant = inner.get("id") if isinstance(inner, dict) else None
-    return tenant.lower() if isinstance(tenant, str) else ""
+def tenant_of(activity: Activity) -> str | None:
+    """The activity's tenant: ``conversation.tenantId``, else Teams' ``channelData.tenant.id``."""
+    if activity.conversation is not None and activity.conversation.tenant_id:
+        return activity.conversation.tenant_id
+    channel_data: Any = activity.channel_data
+    if isinstance(channel_data, dict):
+        tenant = channel_data.get("tenant") or {}
+        if isinstance(tenant, dict) and tenant.get("id"):
+            return str(tenant["id"])
+    return None
 
 
 class ActivityGate:
@@ -97,21 +92,25 @@ class ActivityGate:
     must not be able to send that token or an answer anywhere but Microsoft's Bot Connector.
     """
 
-    def __init__(self, tenants: frozenset[str], service_url_hosts: tuple[str, ...]) -> None:
+    def __init__(
+        self, tenants: frozenset[str], service_url_hosts: tuple[str, ...], plain_http_hosts: tuple[str, ...] = ()
+    ) -> None:
+        """``plain_http_hosts``: hosts that may be reached without TLS (loopback in dev mode)."""
         self._tenants = tenants
         self._hosts = service_url_hosts
+        self._plain_http = plain_http_hosts
 
     def service_url_allowed(self, url: str) -> bool:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if not host or not any(fnmatch.fnmatchcase(host, pattern) for pattern in self._hosts):
             return False
-        return parts.scheme == "https" or host in ("127.0.0.1", "localhost", "::1")
+        return parts.scheme == "https" or host in self._plain_http
 
     def refusal(self, activity: dict[str, Any]) -> str | None:
         """Why the activity is refused (a 403), or None."""
         if not self.service_url_allowed(str(activity.get("serviceUrl", ""))):
             return "serviceUrl is not a Bot Connector endpoint this bot answers to"
-        if self._tenants and _tenant(activity) not in self._tenants:
+        if self._tenants and (tenant_of(Activity.model_validate(activity)) or "").lower() not in self._tenants:
             return "tenant is not allowed"
         return None

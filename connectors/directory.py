@@ -38,6 +38,24 @@ class GraphDirectory:
             preferred_language=user.preferred_language,
         )
 
+    async def list_users(self, limit: int = 100) -> list[UserInfo]:
+        """The first ``limit`` users of the tenant (the dev page's demo-user picker)."""
+        try:
+            page = await self._client.users.get()
+        except Exception as exc:
+            raise DirectoryUnavailable(f"Graph user list failed: {type(exc).__name__}") from exc
+        return [
+            UserInfo(
+                id=u.id,
+                user_principal_name=u.user_principal_name or "",
+                display_name=u.display_name or "",
+                preferred_language=u.preferred_language,
+                department=u.department or "",
+            )
+            for u in (page.value if page and page.value else [])[:limit]
+            if u.id
+        ]
+
     async def transitive_group_ids(self, user_id: str) -> list[str]:
         groups: list[str] = []
         builder = self._client.users.by_user_id(user_id).transitive_member_of

@@ -33,8 +33,8 @@ class LLMConfig:
     stop: tuple[str, ...] = ()
 
 
-class ChatModel:
-    """Streams chat completions from the configured model server."""
+class OpenAICompatibleModel:
+    """Streams chat completions from the configured model server (implements ``answering.model.ChatModel``)."""
 
     def __init__(self, config: LLMConfig) -> None:
         self.config = config

@@ -73,11 +73,8 @@ def _decode_text(content: bytes) -> str:
     return content.decode("latin-1")
 
 
-def _markdown(content: bytes, name: str) -> str:
-    return _decode_text(content)
-
-
-def _plain_text(content: bytes, name: str) -> str:
+def _text(content: bytes, name: str) -> str:
+    """Markdown and plain text: decoded as they are (Markdown is what the chunker reads)."""
     return _decode_text(content)
 
 
@@ -146,6 +143,6 @@ def default_registry() -> ExtractorRegistry:
         "text/html",
     ):
         registry.register(media_type, office)
-    registry.register("text/markdown", _markdown)
-    registry.register("text/plain", _plain_text)
+    registry.register("text/markdown", _text)
+    registry.register("text/plain", _text)
     return registry

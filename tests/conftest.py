@@ -30,3 +30,16 @@ def secrets() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def users(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {u["userPrincipalName"]: u for u in manifest["users"]}
+
+
+_TIERS = {"unit": "unit", "inprocess": "unit", "integration": "integration", "devtenant": "integration"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier from its folder: ``unit`` (tests/unit, tests/inprocess: no
+    processes, fast) or ``integration`` (real local servers). ``slow`` is set per module."""
+    for item in items:
+        parts = Path(str(item.path)).relative_to(REPO / "tests").parts
+        tier = _TIERS.get(parts[0]) if len(parts) > 1 else None
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))

