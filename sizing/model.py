@@ -118,7 +118,9 @@ def throughput_per_gpu(model: tables.ModelSpec, quant: str, gpu: tables.GPUSpec)
     if gpu.name == "A100-40":
         base = throughput_per_gpu(model, quant, tables.GPUS["A100-80"])
         ratio = gpu.bandwidth_gb_s / tables.GPUS["A100-80"].bandwidth_gb_s
-        return tables.Throughput(base.tokens_per_s * ratio, f"{base.basis}; A100-40 = A100-80 x {ratio:.3f}", base.source)
+        return tables.Throughput(
+            base.tokens_per_s * ratio, f"{base.basis}; A100-40 = A100-80 x {ratio:.3f}", base.source
+        )
     if quant in ("int8", "int4"):
         base = throughput_per_gpu(model, "fp16", gpu)
         return tables.Throughput(base.tokens_per_s, f"{base.basis}; {quant} = fp16", base.source)
@@ -139,6 +141,16 @@ def kv_bytes_per_token(model: tables.ModelSpec, kv_bytes: float = 2.0) -> float:
 
 def _round_up(value: int, multiple: int) -> int:
     return -(-value // multiple) * multiple
+
+
+def servers_for(gpus: int, gpus_per_server: int, tp: int, ha: str) -> tuple[int, int]:
+    """Identical servers and GPUs in each; with HA one whole server may fail and the rest carry ``gpus``."""
+    if ha not in HA_MODES:
+        raise SizingError(f"unknown HA mode {ha!r}; choose one of: {', '.join(HA_MODES)}")
+    base = math.ceil(gpus / gpus_per_server)
+    servers = {"none": base, "n+1": base + 1, "3": max(base + 1, 3)}[ha]
+    survivors = servers if ha == "none" else servers - 1
+    return servers, _round_up(math.ceil(gpus / survivors), tp)
 
 
 def _check(inputs: SizingInputs) -> None:
@@ -190,18 +202,16 @@ def size(inputs: SizingInputs) -> SizingResult:
     kv_room_gb = tp * (usable_gb - inputs.runtime_overhead_gb) - weights_gb
     seqs_per_replica = math.floor(kv_room_gb / kv_gb_seq)
     if seqs_per_replica < 1:
-        raise SizingError(f"one sequence of {inputs.tokens_in + inputs.tokens_out} tokens does not fit beside the weights")
+        raise SizingError(
+            f"one sequence of {inputs.tokens_in + inputs.tokens_out} tokens does not fit beside the weights"
+        )
     gpus_memory = math.ceil(concurrency / seqs_per_replica) * tp
 
     throughput = throughput_per_gpu(model, quant, gpu)
     gpus_throughput = _round_up(math.ceil(peak_out_tps / (throughput.tokens_per_s * inputs.target_utilisation)), tp)
     gpus = max(gpus_memory, gpus_throughput, tp)
 
-    # Servers: identical boxes; with HA one whole server may fail and the rest still carry the peak.
-    base_servers = math.ceil(gpus / inputs.gpus_per_server)
-    servers = {"none": base_servers, "n+1": base_servers + 1, "3": max(base_servers + 1, 3)}[inputs.ha]
-    survivors = servers if inputs.ha == "none" else servers - 1
-    per_server = _round_up(math.ceil(gpus / survivors), tp)
+    servers, per_server = servers_for(gpus, inputs.gpus_per_server, tp, inputs.ha)
     installed = servers * per_server
 
     # Money.

@@ -160,7 +160,11 @@ MODELS: dict[str, ModelSpec] = {
         40,
         8,
         128,
-        Source("https://huggingface.co/Qwen/Qwen3-14B", RETRIEVED, "Apache-2.0, 119 languages; thinking mode on by default."),
+        Source(
+            "https://huggingface.co/Qwen/Qwen3-14B",
+            RETRIEVED,
+            "Apache-2.0, 119 languages; thinking mode on by default.",
+        ),
     ),
     "qwen3-32b": ModelSpec(
         "qwen3-32b",
@@ -168,7 +172,9 @@ MODELS: dict[str, ModelSpec] = {
         64,
         8,
         128,
-        Source("https://huggingface.co/Qwen/Qwen3-32B", RETRIEVED, "Apache-2.0, 119 languages; 64 layers, GQA 8 KV heads."),
+        Source(
+            "https://huggingface.co/Qwen/Qwen3-32B", RETRIEVED, "Apache-2.0, 119 languages; 64 layers, GQA 8 KV heads."
+        ),
     ),
 }
 
@@ -185,7 +191,9 @@ class Throughput:
     source: Source
 
 
-_TRTLLM_061 = "https://github.com/NVIDIA/TensorRT-LLM/blob/138f96d45f90b9667426f7c47297d8c06bafac73/docs/source/performance.md"
+_TRTLLM_061 = (
+    "https://github.com/NVIDIA/TensorRT-LLM/blob/138f96d45f90b9667426f7c47297d8c06bafac73/docs/source/performance.md"
+)
 _TRTLLM_NOW = "https://github.com/NVIDIA/TensorRT-LLM/blob/00f37686aa854010d68bcbd0f4ab000221541ca6/docs/source/performance/perf-overview.md"
 _SHAPE = "offline max-throughput, input 2048 / output 128 tokens (RAG-shaped: long prompt, short answer), TensorRT-LLM"
 
@@ -205,7 +213,9 @@ PUBLISHED_THROUGHPUT: dict[tuple[str, str, str], Throughput] = {
     ("7B", "fp16", "A100-80"): Throughput(
         591,
         "published",
-        Source(_TRTLLM_061, RETRIEVED, f"LLaMA 7B FP16 on A100 (variant not stated; taken as SXM 80GB), {_SHAPE} v0.6.1."),
+        Source(
+            _TRTLLM_061, RETRIEVED, f"LLaMA 7B FP16 on A100 (variant not stated; taken as SXM 80GB), {_SHAPE} v0.6.1."
+        ),
     ),
     ("70B", "fp16", "A100-80"): Throughput(
         79,
@@ -280,7 +290,9 @@ PUE_SOURCE = Source(
 )
 
 EUR_PER_KWH = 0.20
-EUR_PER_KWH_SOURCE = Source("assumption", RETRIEVED, "German business electricity, order of magnitude; use your contract.")
+EUR_PER_KWH_SOURCE = Source(
+    "assumption", RETRIEVED, "German business electricity, order of magnitude; use your contract."
+)
 
 SERVER_PRICE_EUR = 30_000
 SERVER_POWER_W = 1_000
