@@ -2,7 +2,7 @@
 
 ``serve`` (default) · ``sync [--status | --permissions-only | --watch]`` · ``ask --user USER
 [--json] "question"`` · ``search --user USER [--json] [-k N] [--queries-file FILE] "query"`` ·
-``audit verify`` · ``audit pseudonym USER``. Each command builds only what it needs through
+``audit verify`` · ``audit pseudonym USER`` · ``size --users N [--json]``. Each command builds only what it needs through
 ``composition``: ``sync`` the ingestion side, ``ask``/``search`` the serving side.
 """
 
@@ -28,6 +28,7 @@ from composition import build_ingestion, build_serving, create_app
 from retrieval.ingest import SyncState, format_report
 from retrieval.types import Hit
 from settings import Settings
+from sizing.cli import add_size_parser, run_size
 
 log = logging.getLogger("assistant")
 
@@ -183,12 +184,15 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="check the audit trail, or compute a user's pseudonym")
     audit.add_argument("action", choices=["verify", "pseudonym"])
     audit.add_argument("user", nargs="?", help="for pseudonym: the Entra object id")
+    add_size_parser(sub)
     return root
 
 
 def main(argv: list[str] | None = None) -> int:
     commands = parser()
     args = commands.parse_args(argv)
+    if args.command == "size":  # arithmetic only: needs no settings
+        return run_size(args)
     try:
         settings = Settings()
     except Exception as exc:  # noqa: BLE001 - report all settings problems at once, no traceback

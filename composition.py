@@ -143,8 +143,12 @@ class Serving:
         if self.directory is None:
             return []
         return [
-            {"id": u.id, "userPrincipalName": u.user_principal_name, "displayName": u.display_name,
-             "department": u.department}
+            {
+                "id": u.id,
+                "userPrincipalName": u.user_principal_name,
+                "displayName": u.display_name,
+                "department": u.department,
+            }
             for u in await self.directory.list_users()
         ]
 

@@ -112,17 +112,13 @@ class Settings(BaseSettings):
     sync_concurrency: int = Field(default=4, gt=0, le=64)
     sync_checkpoint_interval_s: float = Field(default=60.0, ge=0)
     sharepoint_pages: bool = True
-    sharepoint_site_group_map: dict[str, list[str]] = Field(
-        default_factory=dict
-    )
+    sharepoint_site_group_map: dict[str, list[str]] = Field(default_factory=dict)
     graph_retry_max_attempts: int = Field(default=6, ge=1, le=50)
     graph_retry_base_delay_s: float = Field(default=1.0, ge=0)
     graph_retry_max_backoff_s: float = Field(default=60.0, ge=0)
     graph_retry_max_wait_s: float = Field(default=900.0, ge=0)
     sync_interval_s: float = Field(default=3600.0, gt=0)
-    permissions_refresh_interval_s: float = Field(
-        default=900.0, gt=0
-    )
+    permissions_refresh_interval_s: float = Field(default=900.0, gt=0)
 
     # Serving -------------------------------------------------------------------------------------
     data_dir: Path = Path("data")

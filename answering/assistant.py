@@ -23,9 +23,9 @@ from typing import Literal
 from access import Audience, DirectoryUnavailable, PrincipalResolver, UnknownUser
 from access.principal import Principal
 from answering import messages
+from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
 from answering.language import detect_language
 from answering.metrics import AnswerMetrics
-from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
 from answering.pipeline import AnswerService, QueryVector, normalise_question
 from audit import AuditRecord, AuditTrail
 from retrieval.types import Hit
@@ -116,13 +116,19 @@ class Assistant:
         except UnknownUser:
             log.info("unknown asker %s in tenant %s", user, tenant_id)
             yield await self._audited(
-                user, question, room, Answer(messages.text("unknown_user", language), [], language, Outcome.UNKNOWN_USER)
+                user,
+                question,
+                room,
+                Answer(messages.text("unknown_user", language), [], language, Outcome.UNKNOWN_USER),
             )
             return
         except DirectoryUnavailable as exc:
             log.warning("directory unavailable, answering without documents: %s", exc)
             yield await self._audited(
-                user, question, room, Answer(messages.text("directory_down", language), [], language, Outcome.DIRECTORY_DOWN)
+                user,
+                question,
+                room,
+                Answer(messages.text("directory_down", language), [], language, Outcome.DIRECTORY_DOWN),
             )
             return
         if room.shared:
@@ -167,9 +173,7 @@ class Assistant:
         room_answer = dataclasses.replace(answer, text=f"{answer.text}\n\n{note}")
         return await self._with_followup(asker, question, room, room_answer, private, narrower)
 
-    async def _beyond_room(
-        self, question: str, own: Audience, room: Audience, vector: QueryVector
-    ) -> list[Withheld]:
+    async def _beyond_room(self, question: str, own: Audience, room: Audience, vector: QueryVector) -> list[Withheld]:
         """Documents that would answer the asker but not every room member may read."""
         hits = await self.answers.matches(question, audience=own, vector=vector)
         seen: dict[tuple[str, str], Withheld] = {}
@@ -227,7 +231,9 @@ class Assistant:
         except Exception:  # noqa: BLE001 - an answer that cannot be audited is not given
             reference = uuid.uuid4().hex[:8]
             log.exception("could not write the audit record (reference %s); answer withheld", reference)
-            return Answer(messages.text("error", answer.language, ref=reference), [], answer.language, Outcome.AUDIT_FAILED)
+            return Answer(
+                messages.text("error", answer.language, ref=reference), [], answer.language, Outcome.AUDIT_FAILED
+            )
         return answer
 
     async def answer(self, user: str, question: str, room: Room, **kwargs: str | None) -> Answer:

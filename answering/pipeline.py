@@ -170,7 +170,9 @@ class AnswerService:
             yield final(messages.text("empty", language), Outcome.EMPTY)
             return
         if len(question) > self._max_chars:
-            yield final(messages.text("too_long", language, length=len(question), limit=self._max_chars), Outcome.TOO_LONG)
+            yield final(
+                messages.text("too_long", language, length=len(question), limit=self._max_chars), Outcome.TOO_LONG
+            )
             return
         try:
             hits, withheld = await self._checked_matches(question, audience, vector)

@@ -39,10 +39,10 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.app.streaming import Citation as StreamCitation
 
 from answering import messages
+from answering.answer import Answer, Outcome, TextDelta
 from answering.assistant import Assistant, Room, RoomKind
 from answering.citations import Citation
 from answering.language import detect_language
-from answering.answer import Answer, Outcome, TextDelta
 from bot.validation import tenant_of
 
 log = logging.getLogger(__name__)

@@ -33,16 +33,36 @@ GROUPS = {"anna": ["staff"], "hanna": ["staff", "hr"], "dana": ["sales"]}
 
 
 def _doc(n: int, title: str) -> DocumentRef:
-    return DocumentRef(f"item{n}", f"drive{n}", "site", title, f"https://contoso.sharepoint.com/doc{n}", f"{title}.docx")
+    return DocumentRef(
+        f"item{n}", f"drive{n}", "site", title, f"https://contoso.sharepoint.com/doc{n}", f"{title}.docx"
+    )
 
 
 CHUNKS = [
-    Chunk("c0", _doc(1, "Travel Policy"), 0, ("Travel Policy",), "The hotel limit is 120 EUR per night.",
-          frozenset({"group:staff"})),
-    Chunk("c1", _doc(2, "Vacation Rules"), 0, ("Vacation Rules",), "Vacation days carry over until March.",
-          frozenset({"group:staff"})),
-    Chunk("c2", _doc(3, "Salary Bands"), 0, ("Salary Bands",), "Secret salary bands and hotel perks for HR.",
-          frozenset({"group:hr"})),
+    Chunk(
+        "c0",
+        _doc(1, "Travel Policy"),
+        0,
+        ("Travel Policy",),
+        "The hotel limit is 120 EUR per night.",
+        frozenset({"group:staff"}),
+    ),
+    Chunk(
+        "c1",
+        _doc(2, "Vacation Rules"),
+        0,
+        ("Vacation Rules",),
+        "Vacation days carry over until March.",
+        frozenset({"group:staff"}),
+    ),
+    Chunk(
+        "c2",
+        _doc(3, "Salary Bands"),
+        0,
+        ("Salary Bands",),
+        "Secret salary bands and hotel perks for HR.",
+        frozenset({"group:hr"}),
+    ),
 ]
 
 

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_ask_answers_with_citations_and_audits(stack: Stack) -> None:
-    response = await stack.client.post("/api/ask", json={"question": "What is the hotel limit per night?", "user": "anna"})
+    response = await stack.client.post(
+        "/api/ask", json={"question": "What is the hotel limit per night?", "user": "anna"}
+    )
     assert response.status == 200
     body = await response.json()
     assert body["outcome"] == "answered" and "120 EUR" in body["answer"]
@@ -149,7 +151,9 @@ async def test_personal_chat_answer_is_streamed_with_citations(stack: Stack) -> 
 
 
 async def test_group_chat_answer_uses_only_what_every_member_may_read(stack: Stack) -> None:
-    activity = _activity(stack, "salary bands hotel perks", user="hanna", conversation_type="groupChat", mention_bot=True)
+    activity = _activity(
+        stack, "salary bands hotel perks", user="hanna", conversation_type="groupChat", mention_bot=True
+    )
     conversation = activity["conversation"]["id"]
     stack.capture.set_roster(
         conversation, [{"id": "29:a", "aadObjectId": "anna", "name": "Anna"}, {"id": "29:h", "aadObjectId": "hanna"}]

@@ -20,7 +20,7 @@ from answering.answer import Answer, TextDelta
 from answering.assistant import Assistant, Room
 from answering.pipeline import AnswerService
 from retrieval.index import HybridIndex, RelevanceGate
-from retrieval.types import Chunk
+from retrieval.types import Chunk, Hit
 from tests.fakes import FakeDirectory, FakeEmbedder, FakeLLM
 from tests.unit.answer_fixtures import doc as _doc
 

@@ -178,5 +178,3 @@ def test_detect_language(text: str, hint: str | None, expected: str) -> None:
 def test_detect_language_on_every_seed_question(questions: list[dict[str, Any]]) -> None:
     wrong = [q["question"] for q in questions if detect_language(q["question"]) != q["lang"]]
     assert wrong == []
-
-

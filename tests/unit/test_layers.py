@@ -7,7 +7,18 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("access", "answering", "audit", "bot", "caching", "connectors", "retrieval", "state", "devstack", "devtenant")
+PACKAGES = (
+    "access",
+    "answering",
+    "audit",
+    "bot",
+    "caching",
+    "connectors",
+    "retrieval",
+    "state",
+    "devstack",
+    "devtenant",
+)
 PROSE = {"devtenant/seed/texts.py"}  # document texts, not code
 MAX_LINES = 420
 

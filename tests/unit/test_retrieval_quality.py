@@ -37,9 +37,7 @@ def test_questions_cover_both_languages(questions: list[dict[str, Any]]) -> None
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_hybrid_mrr_is_not_worse_than_the_best_single_ranker(
-    metrics: Metrics, language: str
-) -> None:
+def test_hybrid_mrr_is_not_worse_than_the_best_single_ranker(metrics: Metrics, language: str) -> None:
     hybrid = metrics[(language, "hybrid")][0]
     best_single = max(metrics[(language, "dense")][0], metrics[(language, "lexical")][0])
     assert hybrid >= best_single - 0.02, (
