@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint clean
+.PHONY: venv run test lint package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: venv
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+
+# Teams app package for the admin centre: dist/teams-app.zip (README.md, "Install in Teams").
+package: $(STAMP)
+	$(PY) -m manifests.package --bot-app-id "$(BOT_APP_ID)" --public-host "$(PUBLIC_HOST)" \
+		--teams-app-id "$(TEAMS_APP_ID)" --app-version "$(or $(APP_VERSION),1.0.0)"
 
 clean:
 	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator, Draft7Validator, FormatChecker, validators
+from jsonschema.protocols import Validator
 
 MANIFEST_DIR = Path(__file__).resolve().parent
 SCHEMA_DIR = MANIFEST_DIR / "schema"
@@ -150,18 +151,34 @@ def localisation_problems(manifest: Mapping[str, Any], localisation: Mapping[str
     return problems
 
 
-def load_schema(filename: str) -> Draft4Validator:
-    """A validator for a vendored schema; both Teams v1.30 schemas are JSON Schema draft-04."""
+# The Teams schemas declare draft-04 but are written for later drafts: `manifestVersion` is pinned with
+# `const` (draft-06), `agentConnectors` uses `if`/`then` (draft-07), and the localisation schema puts
+# `maxLength` beside `$ref` (ignored before 2019-09). A plain draft-04 validator would skip all three and
+# accept, say, manifestVersion "1.29", so this one is draft-04 plus those keywords and `$ref` siblings.
+TeamsSchemaValidator = validators.create(
+    meta_schema=Draft4Validator.META_SCHEMA,
+    validators={**Draft4Validator.VALIDATORS, **{k: Draft7Validator.VALIDATORS[k] for k in ("const", "if")}},
+    type_checker=Draft4Validator.TYPE_CHECKER,
+    format_checker=Draft4Validator.FORMAT_CHECKER,
+    id_of=Draft4Validator.ID_OF,
+    applicable_validators=lambda schema: schema.items(),
+)
+
+
+def load_schema(filename: str) -> Validator:
+    """A validator for one of the vendored Teams schemas (see `TeamsSchemaValidator`)."""
     schema = json.loads((SCHEMA_DIR / filename).read_text(encoding="utf-8"))
     if schema.get("$schema") != "http://json-schema.org/draft-04/schema#":
-        raise PackageError([f"schema/{filename} is not draft-04 ({schema.get('$schema')!r}): update load_schema"])
+        raise PackageError(
+            [f"schema/{filename} is not draft-04 ({schema.get('$schema')!r}): review TeamsSchemaValidator"]
+        )
     # No format check of the schema itself: one of its patterns uses ECMA-262 `\p{L}`, which Python's `re`
     # lacks; it sits in a part (extension functions) this manifest does not use, so it is never compiled.
     Draft4Validator.check_schema(schema, format_checker=None)
-    return Draft4Validator(schema, format_checker=FormatChecker())
+    return TeamsSchemaValidator(schema, format_checker=FormatChecker())
 
 
-def schema_problems(validator: Draft4Validator, document: Any, filename: str) -> list[str]:
+def schema_problems(validator: Validator, document: Any, filename: str) -> list[str]:
     """Every schema violation of `document`, with the JSON path where it is."""
     errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
     return [f"{filename}: {e.json_path}: {e.message}" for e in errors]
