@@ -57,7 +57,7 @@ def check_guid(name: str, value: str) -> list[str]:
     """Problems with a GUID parameter (empty list when it is fine)."""
     if not value:
         return [f"{name} is missing: give the GUID, e.g. {name}=6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"]
-    if not _GUID.match(value):
+    if not _GUID.fullmatch(value):
         return [f"{name} must be a GUID like 6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b, got {value!r}"]
     if value == _NIL_GUID:
         return [f"{name} is the all-zero GUID, which is a placeholder, not an app id"]
@@ -74,14 +74,14 @@ def check_host(value: str) -> list[str]:
     if "/" in value or "?" in value or "#" in value:
         return [f"{name} must be a host name without a path, got {value!r}"]
     if ":" in value:
-        return [f"{name} must be a host name without a port (Teams needs HTTPS on 443), got {value!r}"]
+        return [f"{name} must be a host name without a port (the Azure Bot holds the endpoint's port), got {value!r}"]
     if not value.isascii():
         return [f"{name} must be ASCII; write an internationalised name in its xn-- (punycode) form, got {value!r}"]
     labels = value.split(".")
     if (
         len(value) > 253
         or len(labels) < 2
-        or not all(_HOST_LABEL.match(label) for label in labels)
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
         or labels[-1].isdigit()
     ):
         return [f"{name} must be a fully qualified host name such as assistant.example.com, got {value!r}"]
@@ -107,8 +107,9 @@ def _strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{i}]")
     elif isinstance(node, dict):
         for key, item in node.items():
-            yield from _strings(key, f"{path}.{key}(key)")
-            yield from _strings(item, f"{path}.{key}" if path else key)
+            child = f"{path}.{key}" if path else key
+            yield from _strings(key, f"{child} (the key)")
+            yield from _strings(item, child)
 
 
 def leftover_placeholders(document: Any, filename: str) -> list[str]:
@@ -124,7 +125,7 @@ def resolve_key(manifest: Any, key: str) -> Any:
     """The manifest value a localisation key such as `bots[0].commands[1].title` names; KeyError if none."""
     node = manifest
     for part in key.split("."):
-        match = _KEY_PART.match(part)
+        match = _KEY_PART.fullmatch(part)
         if match is None or not isinstance(node, dict) or match.group(1) not in node:
             raise KeyError(key)
         node = node[match.group(1)]
@@ -199,7 +200,7 @@ def build_manifest(
     problems = check_guid("BOT_APP_ID", bot_app_id) + check_host(public_host)
     if teams_app_id:
         problems += check_guid("TEAMS_APP_ID", teams_app_id)
-    if not _SEMVER.match(app_version):
+    if not _SEMVER.fullmatch(app_version):
         problems.append(f"APP_VERSION must be MAJOR.MINOR.PATCH such as 1.0.0, got {app_version!r}")
     if problems:
         raise PackageError(problems)

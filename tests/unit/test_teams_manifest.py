@@ -17,6 +17,7 @@ from manifests.package import (
     MANIFEST_DIR,
     PackageError,
     build_package,
+    leftover_placeholders,
     load_schema,
     localisation_problems,
     main,
@@ -110,6 +111,14 @@ def test_no_placeholder_is_left_anywhere(package: dict[str, bytes]) -> None:
         assert b"{{" not in package[name]
 
 
+def test_a_placeholder_left_in_the_template_is_reported() -> None:
+    document = {"name": {"short": "Assistant"}, "validDomains": ["{{PUBLIC_HOST}}", "{{ OTHER }}.example.com"]}
+    assert leftover_placeholders(document, "manifest.json") == [
+        "manifest.json: validDomains[0] still holds a placeholder: '{{PUBLIC_HOST}}'",
+        "manifest.json: validDomains[1] still holds a placeholder: '{{ OTHER }}.example.com'",
+    ]
+
+
 def test_a_separate_teams_app_id_and_version(tmp_path: Path) -> None:
     teams_id = "0b8c3d9e-1f2a-4b3c-9d4e-5f6a7b8c9d0e"
     out = build_package(tmp_path / "app.zip", BOT_ID, HOST, teams_app_id=teams_id, app_version="1.2.3")
@@ -176,6 +185,7 @@ def test_a_localisation_key_the_manifest_lacks_is_reported(app_manifest: dict[st
         "{6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b}",
         "6f1a2b3c4d5e4f608a7b9c0d1e2f3a4b",
         "00000000-0000-0000-0000-000000000000",
+        "6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\n",
     ],
 )
 def test_a_bad_bot_app_id_is_refused_and_nothing_is_written(
