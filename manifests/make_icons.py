@@ -38,6 +38,7 @@ def bubble_mask(size: int, box: tuple[float, float, float, float], rim: float = 
         (left + width * 0.12, bottom + height * 0.4),
         (left + width * 0.45, bottom - 1),
     ]
+    rows: tuple[tuple[float, float], ...]  # (height of the line's centre, length) as fractions of the bubble
     if rim:
         draw.rounded_rectangle((left, top, right, bottom), radius, outline=255, width=max(1, round(big * rim)))
         draw.polygon(tail, fill=255)
