@@ -155,6 +155,7 @@ def test_german_localisation_is_complete_and_translated(app_manifest: dict[str, 
             }
     assert set(german) - {"$schema"} == expected
     assert all(german[key] != resolve_key(app_manifest, key) for key in expected)
+    assert all(len(german[key]) <= 32 for key in expected if key.endswith(".title"))  # as the English ones
 
 
 def test_the_localisation_schema_enforces_its_length_limits(german: dict[str, Any]) -> None:
