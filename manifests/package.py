@@ -155,7 +155,8 @@ def localisation_problems(manifest: Mapping[str, Any], localisation: Mapping[str
 # The Teams schemas declare draft-04 but are written for later drafts: `manifestVersion` is pinned with
 # `const` (draft-06), `agentConnectors` uses `if`/`then` (draft-07), and the localisation schema puts
 # `maxLength` beside `$ref` (ignored before 2019-09). A plain draft-04 validator would skip all three and
-# accept, say, manifestVersion "1.29", so this one is draft-04 plus those keywords and `$ref` siblings.
+# accept, say, manifestVersion "1.29", so this one is draft-04 plus those keywords and `$ref` siblings,
+# which is also how Microsoft's own check (ajv-draft-04 in @microsoft/app-manifest) treats these schemas.
 TeamsSchemaValidator = validators.create(
     meta_schema=Draft4Validator.META_SCHEMA,
     validators={**Draft4Validator.VALIDATORS, **{k: Draft7Validator.VALIDATORS[k] for k in ("const", "if")}},
