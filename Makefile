@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit test-fast lint clean
+.PHONY: venv run test test-unit test-fast lint package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
+
+# Teams app package for the admin centre: dist/teams-app.zip (README.md, "Install in Teams").
+package: $(STAMP)
+	$(PY) -m manifests.package --bot-app-id "$(BOT_APP_ID)" --public-host "$(PUBLIC_HOST)" \
+		--teams-app-id "$(TEAMS_APP_ID)" --app-version "$(or $(APP_VERSION),1.0.0)"
 
 clean:
 	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache
