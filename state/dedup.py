@@ -18,7 +18,8 @@ class DeliveryGuard(Protocol):
     claimed again after that (the Bot Connector stops redelivering long before).
 
     A claim that is neither released nor marked done (the process died mid-turn) blocks the key
-    until the TTL passes: a duplicate answer is judged worse than a lost one.
+    until the TTL passes: a duplicate answer is judged worse than a lost one. The same holds for
+    a :meth:`claim` whose caller is cancelled while it runs: the claim may have been made.
     """
 
     async def claim(self, key: str) -> bool:

@@ -220,7 +220,8 @@ def open_sqlite_state(
     clock: Clock = utc_now,
 ) -> StateStores:
     """Open (creating and migrating as needed) the SQLite state in ``directory``, usually
-    ``DATA_DIR/state``. Raises :class:`StateStoreError` when it cannot."""
+    ``DATA_DIR/state``. Raises :class:`StateStoreError` when it cannot. Opening blocks briefly
+    (connect, migrate); call it while the app starts, not per request."""
     db = SQLiteDatabase(directory)
     return StateStores(
         conversations=SQLiteConversationStore(db, history, clock),
