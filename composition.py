@@ -19,12 +19,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from msgraph import GraphServiceClient
 
-from access import CachedPermissions, PrincipalResolver
+from access import CachedPermissions, PrincipalResolver, UserInfo
 from answering.assistant import Assistant
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
@@ -51,6 +51,12 @@ from settings import LOOPBACK_HOSTS, Settings
 log = logging.getLogger("assistant")
 
 Closer = Callable[[], Awaitable[None]]
+
+
+class UserList(Protocol):
+    """The tenant's users, for the dev page's demo-user picker (``GraphDirectory`` in production)."""
+
+    async def list_users(self, limit: int = 100) -> list[UserInfo]: ...
 
 
 # --- pieces both builds use ----------------------------------------------------------------------
@@ -127,7 +133,7 @@ class Serving:
     assistant: Assistant
     live_index: LiveIndex
     metrics: AnswerMetrics
-    directory: GraphDirectory | None = None
+    directory: UserList | None = None
     closers: list[Closer] = field(default_factory=list)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AnyHttpUrl, Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _SITE_SEPARATORS = re.compile(r"[\s;]+")
@@ -27,14 +27,9 @@ DEFAULT_SERVICE_URL_HOSTS = (
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
-def _http_url(value: str) -> str:
-    """An http(s) URL, checked and kept as the string it was (without a trailing slash)."""
-    AnyHttpUrl(value)
-    return value.rstrip("/")
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-"""A validated http(s) URL kept as a plain string (clients join paths to it themselves)."""
+URL_FIELDS = ("tgi_url", "graph_base_url", "azure_authority_host")
+"""Checked as http(s) URLs (pydantic's ``AnyHttpUrl``) and kept as the strings they were: clients
+join paths to them. Checked with the other combinations so that every problem is reported at once."""
 
 
 def split_sites(raw: str) -> list[str]:
@@ -55,8 +50,8 @@ class Settings(BaseSettings):
     azure_client_id: str | None = None
     azure_client_secret: SecretStr | None = None
     azure_client_certificate_path: Path | None = None
-    azure_authority_host: HttpUrl = "https://login.microsoftonline.com"
-    graph_base_url: HttpUrl = "https://graph.microsoft.com/v1.0"
+    azure_authority_host: str = "https://login.microsoftonline.com"
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
     sharepoint_sites: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Site URLs or Graph site ids; Graph site ids contain commas, so only spaces and semicolons separate."""
     ssl_cert_file: Path | None = None
@@ -81,7 +76,7 @@ class Settings(BaseSettings):
     room_max_members: int = Field(default=1000, gt=0)
 
     # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
-    tgi_url: HttpUrl = "http://127.0.0.1:8080"
+    tgi_url: str = "http://127.0.0.1:8080"
     llm_api_key: SecretStr = SecretStr("-")
     llm_model: str = "tgi"
     llm_timeout_s: float = Field(default=60.0, gt=0)
@@ -186,6 +181,11 @@ class Settings(BaseSettings):
             problems.append("EMBEDDER=sentence-transformers needs EMBEDDING_MODEL_DIR")
         if (self.bot_client_id is None) != (self.bot_client_secret is None):
             problems.append("set both CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID and CLIENTSECRET, or neither")
+        for name in URL_FIELDS:
+            try:
+                AnyHttpUrl(getattr(self, name))
+            except ValidationError:
+                problems.append(f"{name.upper()} must be an http(s) URL, got {getattr(self, name)!r}")
         if self.audit_key is not None and len(self.audit_key_bytes or b"") < 16:
             problems.append("AUDIT_KEY must be at least 32 hex characters (16 bytes)")
         for name, keys in self.sharepoint_site_group_map.items():

@@ -97,8 +97,9 @@ def serving_for(data: Path, llm: FakeLLM, with_index: bool = True) -> Serving:
     answers = AnswerService(lambda: live.index, embedder, llm, gate=RelevanceGate(min_dense=0.7, min_lexical=1.0))
     metrics = AnswerMetrics()
     audit = AuditTrail(AuditSettings(directory=data / "audit", key=b"k" * 32))
-    assistant = Assistant(PrincipalResolver(FakeDirectory(GROUPS), TENANT), answers, audit, metrics=metrics)
-    return Serving(assistant, live, metrics)
+    directory = FakeDirectory(GROUPS)
+    assistant = Assistant(PrincipalResolver(directory, TENANT), answers, audit, metrics=metrics)
+    return Serving(assistant, live, metrics, directory)
 
 
 @pytest.fixture(scope="module")

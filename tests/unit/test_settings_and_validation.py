@@ -323,7 +323,7 @@ def gate_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 
 def _gate(dev_mode: bool = False) -> ActivityGate:
-    settings = Settings(DEV_MODE=dev_mode)  # type: ignore[call-arg]
+    settings = Settings(dev_mode=dev_mode)
     return ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
 
 
