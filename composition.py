@@ -269,7 +269,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
     app = web.Application(client_max_size=1024 * 1024)
 
     async def components(app: web.Application) -> AsyncIterator[None]:
-        built = serving or await asyncio.to_thread(build_serving, settings)
+        built = serving if serving is not None else await asyncio.to_thread(build_serving, settings)
         with contextlib.suppress(FileNotFoundError):
             built.live_index.refresh()
         bot = TeamsBot(built.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)

@@ -33,7 +33,7 @@ MESSAGES = web.AppKey("messages", ActivityEndpoint)
 ASK = web.AppKey("ask", AskEndpoint)
 READINESS = web.AppKey("readiness", Readiness)
 METRICS = web.AppKey("metrics", CollectorRegistry)
-DEMO_USERS = web.AppKey("demo_users", DemoUsers)
+DEMO_USERS: web.AppKey[DemoUsers] = web.AppKey("demo_users")
 
 
 def provide(
