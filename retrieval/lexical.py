@@ -12,16 +12,48 @@ import re
 from collections.abc import Sequence
 
 import bm25s
-from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
 
 _TOKEN = re.compile(r"[\w][\w\-]*[\w]|[\w]", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 QUESTION_WORDS = frozenset(
-    "can do does from has have how i its me my our them us we what when where which who why you your "
-    "bitte darf gibt gilt ja nein wann warum wer".split()
+    [
+        "can",
+        "do",
+        "does",
+        "from",
+        "has",
+        "have",
+        "how",
+        "i",
+        "its",
+        "me",
+        "my",
+        "our",
+        "them",
+        "us",
+        "we",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "you",
+        "your",
+        "bitte",
+        "darf",
+        "gibt",
+        "gilt",
+        "ja",
+        "nein",
+        "wann",
+        "warum",
+        "wer",
+    ]
 )
 """Words of questions that the library lists lack (they name what is asked, not what it is about)."""
 
