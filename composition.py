@@ -34,6 +34,7 @@ from bot.ask_api import AskEndpoint
 from bot.entra_auth import EntraTokenValidator
 from bot.server import install_routes, provide
 from bot.teams import TeamsBot
+from bot.turns import BackgroundTurns
 from bot.validation import ActivityGate
 from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
@@ -47,6 +48,7 @@ from retrieval.index import RelevanceGate
 from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import LiveIndex, SnapshotStore
 from settings import LOOPBACK_HOSTS, Settings
+from state import StateStores, open_sqlite_state
 
 log = logging.getLogger("assistant")
 
@@ -133,6 +135,7 @@ class Serving:
     assistant: Assistant
     live_index: LiveIndex
     metrics: AnswerMetrics
+    state: StateStores
     directory: UserList | None = None
     closers: list[Closer] = field(default_factory=list)
 
@@ -201,7 +204,8 @@ def build_serving(settings: Settings) -> Serving:
         max_room_members=settings.room_max_members,
         metrics=metrics,
     )
-    return Serving(assistant, live_index, metrics, directory, closers=[graph.close, llm.close])
+    state = open_sqlite_state(settings.data_dir / "state")
+    return Serving(assistant, live_index, metrics, state, directory, closers=[graph.close, llm.close, state.aclose])
 
 
 # --- ingestion -----------------------------------------------------------------------------------
@@ -273,12 +277,13 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
         with contextlib.suppress(FileNotFoundError):
             built.live_index.refresh()
         bot = TeamsBot(built.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)
+        turns = BackgroundTurns(settings.shutdown_grace_s)
         gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
         if not settings.bot_authenticated:
             log.warning("no bot credentials: /api/messages accepts unauthenticated activities (local use only)")
         provide(
             app,
-            messages=ActivityEndpoint(bot, gate, sdk_configuration(settings)),
+            messages=ActivityEndpoint(bot, gate, sdk_configuration(settings), turns, built.state.delivery),
             ask=AskEndpoint(built.assistant, token_validator(settings), settings.dev_mode, settings.max_question_chars),
             readiness=built,
             metrics=built.metrics.registry,
@@ -286,6 +291,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
         )
         refresher = asyncio.create_task(_refresh_index(built.live_index, settings.index_reload_interval_s))
         yield
+        await turns.drain()
         refresher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await refresher

@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     dev_mode: bool = False
     max_question_chars: int = Field(default=2000, gt=0)
     answer_timeout_s: float = Field(default=90.0, gt=0)
+    shutdown_grace_s: float = Field(default=60.0, ge=0)
+    """How long a stopping server waits for Teams turns still being answered."""
     index_reload_interval_s: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
 

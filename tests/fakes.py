@@ -42,10 +42,13 @@ class FakeEmbedder:
 
 
 class FakeLLM:
-    def __init__(self, deltas: Sequence[str] = (), fail_after: int | None = None) -> None:
+    """Streams fixed deltas, ``delay_s`` apart (a slow model), optionally failing after some."""
+
+    def __init__(self, deltas: Sequence[str] = (), fail_after: int | None = None, delay_s: float = 0.0) -> None:
         self.name = "fake-llm"
         self.deltas = list(deltas)
         self.fail_after = fail_after
+        self.delay_s = delay_s
         self.calls: list[list[dict[str, str]]] = []
 
     async def stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
@@ -53,7 +56,7 @@ class FakeLLM:
         for i, delta in enumerate(self.deltas):
             if self.fail_after is not None and i >= self.fail_after:
                 raise LLMUnavailable("ConnectError")
-            await asyncio.sleep(0)
+            await asyncio.sleep(self.delay_s)
             yield delta
         if self.fail_after is not None and self.fail_after >= len(self.deltas):
             raise LLMUnavailable("ReadTimeout")

@@ -25,6 +25,7 @@ from retrieval.index import RelevanceGate
 from retrieval.snapshots import LiveIndex, SnapshotStore
 from retrieval.types import Chunk, DocumentRef
 from settings import Settings
+from state import open_sqlite_state
 from tests.fakes import FakeDirectory, FakeEmbedder, FakeLLM
 from tests.integration.capture import ConnectorCapture
 
@@ -99,7 +100,7 @@ def serving_for(data: Path, llm: FakeLLM, with_index: bool = True) -> Serving:
     audit = AuditTrail(AuditSettings(directory=data / "audit", key=b"k" * 32))
     directory = FakeDirectory(GROUPS)
     assistant = Assistant(PrincipalResolver(directory, TENANT), answers, audit, metrics=metrics)
-    return Serving(assistant, live, metrics, directory)
+    return Serving(assistant, live, metrics, open_sqlite_state(data / "state"), directory)
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +113,7 @@ def capture() -> Iterator[ConnectorCapture]:
 @pytest_asyncio.fixture
 async def stack(tmp_path: Path, capture: ConnectorCapture) -> AsyncIterator[Stack]:
     llm = FakeLLM(["The hotel limit is 120 EUR per night [1]."])
-    app = create_app(settings_for(tmp_path), serving_for(tmp_path, llm))
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+    serving = serving_for(tmp_path, llm)
+    async with TestClient(TestServer(create_app(settings_for(tmp_path), serving), host="127.0.0.1")) as client:
         yield Stack(client, llm, capture, tmp_path)
+    await serving.state.aclose()
