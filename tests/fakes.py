@@ -61,6 +61,9 @@ class FakeLLM:
         if self.fail_after is not None and self.fail_after >= len(self.deltas):
             raise LLMUnavailable("ReadTimeout")
 
+    async def close(self) -> None:
+        return None
+
 
 class FakeDirectory:
     """Users and their (transitive) groups; unknown ids raise ``UnknownUser`` like Graph's 404."""
