@@ -118,14 +118,12 @@ class GraphConnection:
 def graph_middleware() -> list[BaseMiddleware]:
     """The pipeline msgraph-sdk builds for its own client, minus kiota's ``RetryHandler``.
 
-    That is ``GraphClientFactory.create_with_default_middleware(options=...)``: kiota's
-    ``get_default_middleware`` plus Graph telemetry, with the options of msgraph-sdk's adapter.
-
-    Redirects (content downloads are a 302), parameter-name decoding, URL replacement, user
-    agent, header and body inspection and Graph telemetry stay, with msgraph-sdk's options.
-    The handler is left out rather than configured with ``RetryHandlerOption(max_retries=0)``:
-    a request-level option would override that, and nothing can re-enable a handler that is
-    not there.
+    msgraph-sdk's adapter calls ``GraphClientFactory.create_with_default_middleware(options=...)``:
+    kiota's ``get_default_middleware`` (redirects, which content downloads need, parameter-name
+    decoding, URL replacement, user agent, header and body inspection) plus Graph telemetry. All
+    of that stays, with the same options. The handler is left out rather than configured with
+    ``RetryHandlerOption(max_retries=0)``: a request-level option would override that, and
+    nothing can re-enable a handler that is not there.
     """
     options = msgraph_default_options
     middleware = KiotaClientFactory.get_default_middleware(options)
