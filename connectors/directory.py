@@ -1,4 +1,9 @@
-"""Entra ID users and transitive group memberships through Graph (implements ``access.Directory``)."""
+"""Entra ID users and transitive group memberships through Graph (implements ``access.Directory``).
+
+The asker is resolved while they wait, so each request is retried briefly at most
+(``SERVING_RETRY`` by default); when Graph still cannot answer, ``DirectoryUnavailable`` makes
+the caller fail closed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from msgraph import GraphServiceClient
 
 from access import DirectoryUnavailable, UnknownUser, UserInfo
 from connectors.errors import is_not_found, is_unavailable
+from connectors.resilience import SERVING_RETRY, RetryPolicy, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +23,13 @@ GROUP_TYPE = "#microsoft.graph.group"
 class GraphDirectory:
     """Looks users and their groups up through ``/users`` and ``/transitiveMemberOf``."""
 
-    def __init__(self, client: GraphServiceClient) -> None:
+    def __init__(self, client: GraphServiceClient, retry: RetryPolicy = SERVING_RETRY) -> None:
         self._client = client
+        self._retry = retry
 
     async def get_user(self, id_or_upn: str) -> UserInfo:
         try:
-            user = await self._client.users.by_user_id(id_or_upn).get()
+            user = await with_retries(self._client.users.by_user_id(id_or_upn).get, self._retry, "user lookup")
         except Exception as exc:
             if is_not_found(exc):
                 raise UnknownUser(id_or_upn) from exc
@@ -59,15 +66,16 @@ class GraphDirectory:
     async def transitive_group_ids(self, user_id: str) -> list[str]:
         groups: list[str] = []
         builder = self._client.users.by_user_id(user_id).transitive_member_of
+        what = "group lookup"
         try:
-            page = await builder.get()
+            page = await with_retries(builder.get, self._retry, what)
             while page is not None:
                 for item in page.value or []:
                     if item.odata_type == GROUP_TYPE and item.id:
                         groups.append(item.id)
                 if not page.odata_next_link:
                     break
-                page = await builder.with_url(page.odata_next_link).get()
+                page = await with_retries(builder.with_url(page.odata_next_link).get, self._retry, what)
         except Exception as exc:
             if is_not_found(exc):
                 raise UnknownUser(user_id) from exc

@@ -10,6 +10,11 @@ sovereign cloud, or the local dev tenant, is only configuration. Two SDK details
 
 Outbound TLS trusts ``SSL_CERT_FILE`` when it is set (the dev tenant's CA), for both the token
 requests and Graph.
+
+The client has the SDK's default middleware **without** kiota's ``RetryHandler``: every call
+that should retry goes through ``connectors.resilience.with_retries``, the one retry layer. With
+both, one call against a throttling tenant was sent up to 4 × ``GRAPH_RETRY_MAX_ATTEMPTS`` times,
+and the SDK's waits were invisible to our bounds and logs.
 """
 
 from __future__ import annotations
@@ -25,8 +30,13 @@ from azure.identity.aio import CertificateCredential, ClientSecretCredential
 from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import BaseMiddleware, RetryHandler
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.graph_request_adapter import options as msgraph_default_options
 from msgraph_core import GraphClientFactory
+from msgraph_core.middleware import GraphTelemetryHandler
+from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 _PUBLIC_AUTHORITIES = {
     "login.microsoftonline.com",
@@ -105,16 +115,34 @@ class GraphConnection:
         await self.credential.close()
 
 
+def graph_middleware() -> list[BaseMiddleware]:
+    """The pipeline msgraph-sdk builds for its own client, minus kiota's ``RetryHandler``.
+
+    msgraph-sdk's adapter calls ``GraphClientFactory.create_with_default_middleware(options=...)``:
+    kiota's ``get_default_middleware`` (redirects, which content downloads need, parameter-name
+    decoding, URL replacement, user agent, header and body inspection) plus Graph telemetry. All
+    of that stays, with the same options. The handler is left out rather than configured with
+    ``RetryHandlerOption(max_retries=0)``: a request-level option would override that, and
+    nothing can re-enable a handler that is not there.
+    """
+    options = msgraph_default_options
+    middleware = KiotaClientFactory.get_default_middleware(options)
+    telemetry = options[GraphTelemetryHandlerOption.get_key()]
+    assert isinstance(telemetry, GraphTelemetryHandlerOption)
+    return [m for m in middleware if not isinstance(m, RetryHandler)] + [GraphTelemetryHandler(options=telemetry)]
+
+
 def connect(config: GraphConfig) -> GraphConnection:
     """Create the Graph client; no request is made until it is used."""
     credential = build_credential(config)
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[config.scope], allowed_hosts=[config.graph_host])
-    http = GraphClientFactory.create_with_default_middleware(
+    http = GraphClientFactory.create_with_custom_middleware(
+        graph_middleware(),
         client=httpx.AsyncClient(
             verify=ssl_context(config.ca_file),
             timeout=httpx.Timeout(config.timeout_s),
             trust_env=False,
-        )
+        ),
     )
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = config.base_url.rstrip("/")

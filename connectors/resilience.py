@@ -1,12 +1,14 @@
-"""Retrying Graph calls past what the SDK's own retry handler does.
+"""The one retry layer for Graph calls: ``Retry-After``, backoff with jitter, bounded attempts.
 
-kiota's ``RetryHandler`` (inside msgraph-sdk) retries 429/503/504 at most 3 times by default
-(10 at most) and *gives up at once* when the wait it computes is 180 s or more
-(``RetryHandlerOption.MAX_DELAY``), so a long ``Retry-After`` from a throttled tenant surfaces as
-an error. It never retries 500/502 or timeouts. ``with_retries`` wraps one call (a page of
-results, a download, a permission list) in a second, bounded loop: ``Retry-After`` is honoured up
-to ``max_retry_after_s``; 5xx, 408 and transport errors/timeouts get exponential backoff with full
-jitter, capped at ``max_backoff_s``; after ``max_attempts`` the last error is raised.
+The Graph client is built without kiota's ``RetryHandler`` (``connectors/graph.py``), so the loop
+here is the only one: an HTTP request is sent at most ``max_attempts`` times. ``with_retries``
+wraps one call (a page of results, a download, a permission list, a directory lookup):
+``Retry-After`` on 429/503 is honoured up to ``max_retry_after_s`` (longer waits fail at once);
+408, 5xx and transport errors/timeouts get exponential backoff with full jitter, capped at
+``max_backoff_s``; after ``max_attempts`` the last error is raised.
+
+The sync uses the ``GRAPH_RETRY_*`` settings (patient: minutes of throttling are waited out);
+the serving path uses ``SERVING_RETRY`` (a person is waiting: one quick retry at most).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import asyncio
 import datetime as dt
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from kiota_abstractions.api_error import APIError
+
+from connectors.errors import http_status, response_header
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,6 +42,10 @@ class RetryPolicy:
     max_retry_after_s: float = 900.0
 
 
+SERVING_RETRY = RetryPolicy(max_attempts=2, base_delay_s=0.25, max_backoff_s=0.5, max_retry_after_s=1.0)
+"""While someone waits for an answer: one retry after at most a second, else fail (and fail closed)."""
+
+
 def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent/bad."""
     if not value:
@@ -54,17 +61,6 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
-def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
-    if not headers:
-        return None
-    if isinstance(headers, httpx.Headers):
-        return headers.get(name)
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return str(value[0] if isinstance(value, (list, tuple)) else value)
-    return None
-
-
 def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy, rand: Callable[[], float]) -> float | None:
     """How long to wait before attempt ``attempt + 1``; None when the error is not retryable.
 
@@ -72,17 +68,12 @@ def retry_delay(exc: BaseException, attempt: int, policy: RetryPolicy, rand: Cal
     """
     if attempt >= policy.max_attempts:
         return None
-    status: int | None = None
-    headers: Mapping[str, Any] | None = None
-    if isinstance(exc, APIError):
-        status, headers = exc.response_status_code, exc.response_headers
-    elif isinstance(exc, httpx.HTTPStatusError):
-        status, headers = exc.response.status_code, exc.response.headers
-    elif not isinstance(exc, (httpx.TransportError, TimeoutError)):
+    status = http_status(exc)
+    if status is None and not isinstance(exc, (httpx.TransportError, TimeoutError)):
         return None
     if status is not None and status not in RETRYABLE_STATUSES:
         return None
-    retry_after = parse_retry_after(_header(headers, "Retry-After"))
+    retry_after = parse_retry_after(response_header(exc, "Retry-After"))
     if retry_after is not None and status in (429, 503):
         if retry_after > policy.max_retry_after_s:
             return None
@@ -113,6 +104,5 @@ async def with_retries(
 
 
 def _brief(exc: BaseException) -> str:
-    if isinstance(exc, APIError) and exc.response_status_code is not None:
-        return f"HTTP {exc.response_status_code}"
-    return type(exc).__name__
+    status = http_status(exc)
+    return f"HTTP {status}" if status is not None else type(exc).__name__

@@ -26,12 +26,12 @@ from msgraph.generated.models.permission import Permission
 from msgraph.generated.models.site_page import SitePage
 from msgraph.generated.models.user import User
 
-from connectors.errors import is_not_found, status_of
+from connectors.errors import http_status, is_gone, is_not_found
 from connectors.permissions import Lookups, PermissionMapping, lookups_needed, map_permissions
 from connectors.resilience import RetryPolicy, with_retries
 from connectors.site_pages import page_html, pages_drive_id, site_of_pages_drive
 from retrieval.extract import media_type_for
-from retrieval.source import Change, Checkpoint, CursorReset, Delete, Failure, Upsert
+from retrieval.source import Change, Checkpoint, CursorReset, Delete, Failure, ItemGone, Upsert
 from retrieval.types import DocumentRef
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class SharePointSource:
             try:
                 page = await self._call(partial(_get_url, builder, cursor), what)
             except Exception as exc:
-                if status_of(exc) != 410:
+                if http_status(exc) != 410:
                     raise
                 log.warning("delta cursor of drive %s expired (410): full resync", drive.drive_id)
                 yield CursorReset(drive.drive_id)
@@ -247,7 +247,7 @@ class SharePointSource:
         try:
             pages = await self._pages(builder.get, builder, f"pages of {site_id}")
         except Exception as exc:
-            if status_of(exc) not in (400, 403, 404):
+            if http_status(exc) not in (400, 403, 404):
                 raise
             log.warning("site %s: pages cannot be listed (%s); pages skipped", site_id, exc)
             return
@@ -299,15 +299,22 @@ class SharePointSource:
         """The item's current ACL keys from its Graph permissions (sync and the answer-time check).
 
         For a site page (``drive_id`` ``pages:<site id>``) this is the ACL of the site's default
-        document library root: the pages API has no per-page permissions. Raises the SDK's error
-        when Graph cannot be asked (404 when the item is gone).
+        document library root: the pages API has no per-page permissions. Raises ``ItemGone``
+        when Graph answers 404/410 for the item, its library or (for a page) its site, and the
+        SDK's error when Graph cannot be asked.
         """
-        site_id = site_of_pages_drive(drive_id)
-        if site_id is not None:
-            drive_id = await self._cache.get("site_drive", site_id, lambda: self._default_drive(site_id))
-            item_id = "root"
-        permissions = await self._permissions(drive_id, item_id)
-        connected = await self._cache.get("drive_group", drive_id, lambda: self._connected_group(drive_id))
+        asked = (drive_id, item_id)
+        try:
+            site_id = site_of_pages_drive(drive_id)
+            if site_id is not None:
+                drive_id = await self._cache.get("site_drive", site_id, lambda: self._default_drive(site_id))
+                item_id = "root"
+            permissions = await self._permissions(drive_id, item_id)
+            connected = await self._cache.get("drive_group", drive_id, lambda: self._connected_group(drive_id))
+        except Exception as exc:
+            if is_gone(exc):
+                raise ItemGone(*asked, f"HTTP {http_status(exc)}") from exc
+            raise
         needed = lookups_needed(permissions, connected)
         users = {upn: await self._cache.get("upn", upn, partial(self._user_id, upn)) for upn in needed.upns}
         owners = {

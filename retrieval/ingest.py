@@ -25,7 +25,16 @@ from retrieval.chunking import chunk_document
 from retrieval.embedding import Embedder
 from retrieval.extract import ExtractionError, ExtractorRegistry
 from retrieval.snapshots import SnapshotStore
-from retrieval.source import Checkpoint, CursorReset, Delete, DocumentSource, Failure, ItemPermissions, Upsert
+from retrieval.source import (
+    Checkpoint,
+    CursorReset,
+    Delete,
+    DocumentSource,
+    Failure,
+    ItemGone,
+    ItemPermissions,
+    Upsert,
+)
 from retrieval.types import Chunk
 
 log = logging.getLogger(__name__)
@@ -300,9 +309,9 @@ class Ingestor:
     async def refresh_permissions(self, source: DocumentSource, concurrency: int = 8) -> SyncReport:
         """Re-read the permissions of every indexed document and re-stamp changed ACLs.
 
-        Content is not downloaded, extracted or embedded; cursors are left alone. A document Graph
-        no longer has (404) is removed; one whose permissions cannot be read now keeps its ACL and
-        is counted as ``permissions_unreadable``.
+        Content is not downloaded, extracted or embedded; cursors are left alone. A document the
+        source no longer has (``ItemGone``) is removed; one whose permissions cannot be read now
+        keeps its ACL and is counted as ``permissions_unreadable``.
         """
         report = SyncReport(mode="permissions")
         working = self._load_working_set()
@@ -325,8 +334,7 @@ class Ingestor:
         dirty = False
         for key, mapping, exc in results:
             if mapping is None:
-                # connectors raise the SDK's APIError; 404 means the item is gone
-                if getattr(exc, "response_status_code", None) == 404:
+                if isinstance(exc, ItemGone):
                     working.pop(key, None)
                     report.deleted += 1
                     dirty = True

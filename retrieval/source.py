@@ -77,6 +77,19 @@ class CursorReset:
 Change = Upsert | Delete | Checkpoint | Failure | CursorReset
 
 
+class ItemGone(Exception):
+    """The item no longer exists at the source (deleted since it was listed; Graph 404/410).
+
+    Raised by ``DocumentSource.item_acl``, so that callers tell "gone, drop it" from "cannot ask
+    now, keep what we have" without knowing the source's SDK.
+    """
+
+    def __init__(self, drive_id: str, item_id: str, detail: str = "") -> None:
+        super().__init__(f"{drive_id}/{item_id} is gone" + (f": {detail}" if detail else ""))
+        self.drive_id = drive_id
+        self.item_id = item_id
+
+
 class DocumentSource(Protocol):
     """A content source with per-drive cursors (SharePoint through Graph, in production)."""
 
@@ -85,5 +98,9 @@ class DocumentSource(Protocol):
         ...
 
     async def item_acl(self, drive_id: str, item_id: str) -> ItemPermissions:
-        """The item's current permissions (the permission-only refresh asks for each known item)."""
+        """The item's current permissions (the permission-only refresh asks for each known item).
+
+        Raises ``ItemGone`` when the item no longer exists; any other error means it cannot be
+        asked now.
+        """
         ...

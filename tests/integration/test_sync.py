@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -380,10 +381,9 @@ def test_throttling_server_errors_and_broken_pages_are_retried_past_the_sdk(
     assert kept["skipped"] == {"corrupt": 1, "encrypted": 1, "empty": 1}
 
 
-def test_retry_after_longer_than_the_sdk_accepts_is_waited_out(tenant: DevTenant, env: dict[str, str]) -> None:
-    admin(tenant, "POST", "faults", {"path_regex": "^/v1\\.0/sites$", "status": 429, "retry_after": 600, "count": 1})
+def graph_config(tenant: DevTenant) -> GraphConfig:
     info = tenant.info
-    config = GraphConfig(
+    return GraphConfig(
         tenant_id=info["tenant_id"],
         client_id=info["client_id"],
         client_secret=info["client_secret"],
@@ -392,6 +392,11 @@ def test_retry_after_longer_than_the_sdk_accepts_is_waited_out(tenant: DevTenant
         base_url=info["graph_base_url"],
         ca_file=Path(info["ca_file"]),
     )
+
+
+def test_retry_after_longer_than_the_sdk_accepts_is_waited_out(tenant: DevTenant, env: dict[str, str]) -> None:
+    admin(tenant, "POST", "faults", {"path_regex": "^/v1\\.0/sites$", "status": 429, "retry_after": 600, "count": 1})
+    config = graph_config(tenant)
     waits: list[float] = []
 
     async def record(seconds: float) -> None:
@@ -415,6 +420,41 @@ def test_retry_after_longer_than_the_sdk_accepts_is_waited_out(tenant: DevTenant
     with pytest.raises(APIError) as failure:
         asyncio.run(list_sites(300))
     assert failure.value.response_status_code == 429 and waits == [600.0]
+
+
+def test_one_throttled_graph_call_is_sent_exactly_graph_retry_max_attempts_times(
+    tenant: DevTenant, env: dict[str, str]
+) -> None:
+    """Our retry loop is the only one: with kiota's RetryHandler inside it, this was 4 × 6 = 24 requests."""
+    listing = "/v1.0/sites/getAllSites()"  # as msgraph-sdk sends it
+    # 1 for the bare call, 3 for the sync with 3 attempts, 5 for the default sync (6 attempts)
+    fault = {"path_regex": f"^{re.escape(listing)}", "status": 429, "retry_after": 0, "count": 9}
+    admin(tenant, "POST", "faults", fault)
+
+    def sent() -> list[int]:
+        return [r["status"] for r in admin(tenant, "GET", "requests") if r["path"] == listing]
+
+    async def bare_call() -> Any:
+        graph = connect(graph_config(tenant))
+        try:
+            return await graph.client.sites.get_all_sites.get()
+        finally:
+            await graph.close()
+
+    admin(tenant, "DELETE", "requests")
+    with pytest.raises(APIError) as failure:
+        asyncio.run(bare_call())
+    assert failure.value.response_status_code == 429
+    assert sent() == [429], "the client built by connect() must not retry by itself"
+
+    admin(tenant, "DELETE", "requests")
+    result = sync({**env, "GRAPH_RETRY_MAX_ATTEMPTS": "3"}, check=False)
+    assert result.returncode == 1 and "429" in result.stderr
+    assert sent() == [429] * 3
+
+    admin(tenant, "DELETE", "requests")
+    sync(env)  # the default, 6 attempts: the sync waits out 5 throttled answers and succeeds
+    assert sent()[:6] == [429] * 5 + [200] and admin(tenant, "GET", "faults") == []
 
 
 def _kill_when(env: dict[str, str], ready: Any, timeout: float = 120) -> None:

@@ -25,7 +25,7 @@ from connectors.site_pages import page_html, pages_drive_id, site_of_pages_drive
 from retrieval.extract import default_registry
 from retrieval.ingest import Ingestor, SyncReport, SyncState, format_report
 from retrieval.snapshots import SnapshotStore
-from retrieval.source import Change, Checkpoint, CursorReset, Delete, Upsert
+from retrieval.source import Change, Checkpoint, CursorReset, Delete, ItemGone, Upsert
 from retrieval.types import DocumentRef
 
 POLICY = RetryPolicy(max_attempts=5, base_delay_s=1.0, max_backoff_s=8.0, max_retry_after_s=900.0)
@@ -167,7 +167,7 @@ class ScriptedSource:
 
     async def item_acl(self, drive_id: str, item_id: str) -> PermissionMapping:
         if (drive_id, item_id) not in self.acls:
-            raise APIError("gone", 404, {})
+            raise ItemGone(drive_id, item_id)
         return PermissionMapping(self.acls[(drive_id, item_id)])
 
 
