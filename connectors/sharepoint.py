@@ -32,7 +32,7 @@ from connectors.resilience import RetryPolicy, with_retries
 from connectors.site_pages import page_html, pages_drive_id, site_of_pages_drive
 from retrieval.extract import media_type_for
 from retrieval.source import Change, Checkpoint, CursorReset, Delete, Failure, ItemGone, Upsert
-from retrieval.types import DocumentRef
+from retrieval.types import DocumentRef, name_stem
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -215,7 +215,7 @@ class SharePointSource:
             item_id=item.id,
             drive_id=drive.drive_id,
             site_id=drive.site_id,
-            title=name.rsplit(".", 1)[0] if "." in name else name,
+            title=name_stem(name),
             web_url=item.web_url or "",
             name=name,
             path=f"{path}/{name}" if path else name,
@@ -276,7 +276,7 @@ class SharePointSource:
             item_id=page_id,
             drive_id=drive_id,
             site_id=site_id,
-            title=listed.title or name.rsplit(".", 1)[0],
+            title=listed.title or name_stem(name),
             web_url=listed.web_url or "",
             name=name,
             path=f"SitePages/{name}",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from retrieval.markdown_sections import split_sections
-from retrieval.types import ExtractedDocument, Section
+from retrieval.types import ExtractedDocument, Section, name_stem
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class ExtractorRegistry:
         if media_type == "text/plain":
             sections = (Section((), markdown.strip()),) if markdown.strip() else ()
             first_heading = ""
-        doc_title = title or first_heading or PurePosixPath(name).stem
+        doc_title = title or first_heading or name_stem(name)
         extracted = ExtractedDocument(title=doc_title, sections=sections)
         if extracted.is_empty:
             raise ExtractionError("empty", f"{name} has no text")

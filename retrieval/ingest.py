@@ -35,7 +35,7 @@ from retrieval.source import (
     ItemPermissions,
     Upsert,
 )
-from retrieval.types import Chunk
+from retrieval.types import Chunk, name_stem
 
 log = logging.getLogger(__name__)
 
@@ -375,7 +375,7 @@ class Ingestor:
                 return False
             chunks, vectors = existing
             doc = change.doc
-            if chunks and chunks[0].doc.title != _stem(chunks[0].doc.name):
+            if chunks and chunks[0].doc.title != name_stem(chunks[0].doc.name):
                 doc = replace(doc, title=chunks[0].doc.title)  # the title extracted from the content
             if chunks and chunks[0].acl == change.acl and chunks[0].doc == doc:
                 report.unchanged += 1
@@ -401,7 +401,7 @@ class Ingestor:
         finally:
             report.add_time("extraction", time.perf_counter() - started)
         doc = change.doc
-        if extracted.title and (not doc.title or doc.title == _stem(doc.name)):
+        if extracted.title and (not doc.title or doc.title == name_stem(doc.name)):
             doc = replace(doc, title=extracted.title)
         chunks = chunk_document(doc, extracted, change.acl)
         started = time.perf_counter()
@@ -413,7 +413,3 @@ class Ingestor:
             report.updated += 1
         working[key] = (chunks, vectors)
         return True
-
-
-def _stem(name: str) -> str:
-    return name.rsplit(".", 1)[0] if "." in name else name

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+
+def name_stem(name: str) -> str:
+    """A file name without its extension: the title a document has when nothing better is known."""
+    return PurePosixPath(name).stem
 
 
 @dataclass(frozen=True)
