@@ -96,7 +96,10 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_components(settings: Settings) -> Components:
     graph = connect(graph_config(settings))
     resolver = PrincipalResolver(
-        GraphDirectory(graph.client), settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s
+        GraphDirectory(graph.client),
+        settings.azure_tenant_id or "",
+        ttl_s=settings.group_cache_ttl_s,
+        max_entries=settings.group_cache_max_entries,
     )
     embedder = build_embedder(settings)
     store = SnapshotStore(settings.data_dir / "index")
@@ -121,7 +124,9 @@ def build_components(settings: Settings) -> Components:
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
         permissions=CachedPermissions(
-            GraphCurrentPermissions(source, settings.permission_check_timeout_s), settings.permission_check_ttl_s
+            GraphCurrentPermissions(source, settings.permission_check_timeout_s),
+            settings.permission_check_ttl_s,
+            max_entries=settings.permission_check_cache_max_entries,
         ),
     )
     audit = AuditTrail(audit_settings(settings))
@@ -201,6 +206,7 @@ def sharepoint_source(settings: Settings, client: GraphServiceClient) -> SharePo
             include_pages=settings.sharepoint_pages,
             site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
             lookup_ttl_s=settings.group_cache_ttl_s,
+            lookup_max_entries=settings.graph_lookup_cache_max_entries,
         ),
     )
 

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     ssl_cert_file: Path | None = Field(default=None, validation_alias="SSL_CERT_FILE")
     graph_timeout_s: float = Field(default=30.0, gt=0, validation_alias="GRAPH_TIMEOUT_S")
     group_cache_ttl_s: float = Field(default=300.0, ge=0, validation_alias="GROUP_CACHE_TTL_S")
+    group_cache_max_entries: int = Field(default=10_000, gt=0, validation_alias="GROUP_CACHE_MAX_ENTRIES")
+    graph_lookup_cache_max_entries: int = Field(default=20_000, gt=0, validation_alias="GRAPH_LOOKUP_CACHE_MAX_ENTRIES")
 
     # Bot (the Agents SDK's own variable names) --------------------------------------------------
     bot_client_id: str | None = Field(
@@ -69,6 +71,7 @@ class Settings(BaseSettings):
         default=" ".join(DEFAULT_SERVICE_URL_HOSTS), validation_alias="BOT_SERVICE_URL_HOSTS"
     )
     roster_cache_ttl_s: float = Field(default=300.0, ge=0, validation_alias="ROSTER_CACHE_TTL_S")
+    roster_cache_max_entries: int = Field(default=5_000, gt=0, validation_alias="ROSTER_CACHE_MAX_ENTRIES")
     room_max_members: int = Field(default=1000, gt=0, validation_alias="ROOM_MAX_MEMBERS")
 
     # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
@@ -90,6 +93,9 @@ class Settings(BaseSettings):
     relevance_min_lexical: float = Field(default=1.0, ge=0, validation_alias="RELEVANCE_MIN_LEXICAL")
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0, validation_alias="MAX_DOCUMENT_BYTES")
     permission_check_ttl_s: float = Field(default=60.0, ge=0, validation_alias="PERMISSION_CHECK_TTL_S")
+    permission_check_cache_max_entries: int = Field(
+        default=50_000, gt=0, validation_alias="PERMISSION_CHECK_CACHE_MAX_ENTRIES"
+    )
     permission_check_timeout_s: float = Field(default=5.0, gt=0, validation_alias="PERMISSION_CHECK_TIMEOUT_S")
 
     # Audit ---------------------------------------------------------------------------------------

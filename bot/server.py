@@ -77,7 +77,12 @@ def install_routes(app: web.Application, settings: Settings, components_key: web
         config = sdk_configuration(settings)
         connection_manager = MsalConnectionManager(**config)
         adapter = CloudAdapter(connection_manager=connection_manager)
-        bot = TeamsBot(components.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)
+        bot = TeamsBot(
+            components.assistant,
+            settings.answer_timeout_s,
+            settings.roster_cache_ttl_s,
+            roster_max_entries=settings.roster_cache_max_entries,
+        )
         app[AGENT_APP] = bot.build_application(adapter, connection_manager)
         app[ADAPTER] = adapter
         # The SDK's JWT middleware reads this key; without it every request gets a 500.
