@@ -68,6 +68,7 @@ class PrincipalResolver:
         self._directory = directory
         self._tenant_id = tenant_id.lower()
         self._cache: TTLCache[str, Principal] = TTLCache(ttl_s, max_entries, clock)
+        self._forgotten = 0  # bumped by forget: a lookup that started earlier stores nothing
 
     @property
     def tenant_id(self) -> str:
@@ -83,6 +84,7 @@ class PrincipalResolver:
         return await self._cache.get_or_load(key, partial(self._lookup, key))
 
     async def _lookup(self, key: str) -> Principal:
+        forgotten = self._forgotten
         info = await self._directory.get_user(key)
         groups = await self._directory.transitive_group_ids(info.id)
         principal = Principal(
@@ -91,11 +93,13 @@ class PrincipalResolver:
             group_ids=frozenset(g.lower() for g in groups),
             display_name=info.display_name,
         )
-        self._cache.put(principal.user_id, principal)  # get_or_load stores it under ``key``
+        if forgotten == self._forgotten:
+            self._cache.put(principal.user_id, principal)  # get_or_load stores it under ``key``
         return principal
 
     def forget(self, user: str | None = None) -> None:
         """Drop one cached user (under every key it is cached by), or everything."""
+        self._forgotten += 1
         if user is None:
             self._cache.clear()
             return

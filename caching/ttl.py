@@ -116,13 +116,14 @@ class TTLCache(Generic[K, V]):
             return cached  # type: ignore[return-value]
         task = self._loading.get(key)
         if task is None:
-            task = asyncio.ensure_future(self._load(key, loader, self._generation))
+            task = asyncio.ensure_future(self._load(key, loader))
             task.add_done_callback(_mark_retrieved)
             self._loading[key] = task
         # shield: cancelling this caller must not cancel the load the other callers wait for.
         return await asyncio.shield(task)
 
-    async def _load(self, key: K, loader: Callable[[], Awaitable[V]], generation: int) -> V:
+    async def _load(self, key: K, loader: Callable[[], Awaitable[V]]) -> V:
+        generation = self._generation
         try:
             value = await loader()
         finally:

@@ -267,7 +267,8 @@ def test_pop_during_a_load_keeps_its_result_out_of_the_cache() -> None:
     async def go() -> str:
         loader.release = asyncio.Event()
         caller = asyncio.ensure_future(cache.get_or_load("k", loader))
-        await asyncio.sleep(0)
+        while loader.calls == 0:
+            await asyncio.sleep(0)
         cache.pop("k")  # e.g. PrincipalResolver.forget after a group change
         loader.release.set()
         return await caller
@@ -411,6 +412,36 @@ def test_principal_resolver_memory_is_bounded() -> None:
     _assert_bounded(*_held_after_fill(resolver, fill))
     cache = resolver._cache  # white box: the entries and the in-flight loads (the old per-key locks)
     assert len(cache) <= BOUND and cache.in_flight == 0
+
+
+class GatedUsers(ManyUsers):
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def get_user(self, id_or_upn: str) -> UserInfo:
+        self.calls += 1
+        await self.release.wait()
+        return await super().get_user(id_or_upn)
+
+
+def test_forget_during_a_lookup_leaves_nothing_of_it_cached() -> None:
+    directory = GatedUsers()
+    resolver = PrincipalResolver(directory, "tenant", ttl_s=300, clock=Clock())
+
+    async def go() -> None:
+        directory.release = asyncio.Event()
+        lookup = asyncio.ensure_future(resolver.resolve("user-1@contoso.dev"))
+        while directory.calls == 0:
+            await asyncio.sleep(0)
+        resolver.forget("user-1@contoso.dev")  # e.g. the user was removed from a group just now
+        directory.release.set()
+        assert (await lookup).user_id == "oid-1"
+        assert len(resolver._cache) == 0, "neither the UPN nor the object id entry was stored"
+        await resolver.resolve("oid-1")
+
+    asyncio.run(go())
+    assert directory.calls == 2
 
 
 class ManyDocuments:
