@@ -103,7 +103,7 @@ class TTLCache(Generic[K, V]):
         self._entries.clear()
 
     def items(self) -> list[tuple[K, V]]:
-        """A snapshot of the live entries, oldest first; does not change the LRU order."""
+        """A snapshot of the live entries in insertion order; does not change the LRU order."""
         # cachetools' own __getitem__ marks an entry as used; the base class's does not.
         return [(key, cachetools.Cache.__getitem__(self._entries, key)) for key in list(self._entries)]
 
