@@ -117,6 +117,7 @@ def sharepoint_source(settings: Settings, client: GraphServiceClient, retry: Ret
             include_pages=settings.sharepoint_pages,
             site_group_map={k: tuple(v) for k, v in settings.sharepoint_site_group_map.items()},
             lookup_ttl_s=settings.group_cache_ttl_s,
+            lookup_max_entries=settings.graph_lookup_cache_max_entries,
         ),
     )
 
@@ -175,7 +176,12 @@ class Serving:
 def build_serving(settings: Settings) -> Serving:
     graph = connect(graph_config(settings))
     directory = GraphDirectory(graph.client, SERVING_RETRY)
-    resolver = PrincipalResolver(directory, settings.azure_tenant_id or "", ttl_s=settings.group_cache_ttl_s)
+    resolver = PrincipalResolver(
+        directory,
+        settings.azure_tenant_id or "",
+        ttl_s=settings.group_cache_ttl_s,
+        max_entries=settings.group_cache_max_entries,
+    )
     embedder = build_embedder(settings)
     live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
     llm = OpenAICompatibleModel(
@@ -201,6 +207,7 @@ def build_serving(settings: Settings) -> Serving:
                 sharepoint_source(settings, graph.client, SERVING_RETRY), settings.permission_check_timeout_s
             ),
             settings.permission_check_ttl_s,
+            max_entries=settings.permission_check_cache_max_entries,
         ),
     )
     metrics = AnswerMetrics()
@@ -284,7 +291,12 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
         built = serving if serving is not None else await asyncio.to_thread(build_serving, settings)
         with contextlib.suppress(FileNotFoundError):
             built.live_index.refresh()
-        bot = TeamsBot(built.assistant, settings.answer_timeout_s, settings.roster_cache_ttl_s)
+        bot = TeamsBot(
+            built.assistant,
+            settings.answer_timeout_s,
+            settings.roster_cache_ttl_s,
+            roster_max_entries=settings.roster_cache_max_entries,
+        )
         turns = BackgroundTurns(settings.shutdown_grace_s)
         gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
         if not settings.bot_authenticated:

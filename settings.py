@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     ssl_cert_file: Path | None = None
     graph_timeout_s: float = Field(default=30.0, gt=0)
     group_cache_ttl_s: float = Field(default=300.0, ge=0)
+    group_cache_max_entries: int = Field(default=10_000, gt=0)
+    graph_lookup_cache_max_entries: int = Field(default=20_000, gt=0)
 
     # Bot (the Agents SDK's own variable names) --------------------------------------------------
     bot_client_id: str | None = Field(
@@ -73,6 +75,7 @@ class Settings(BaseSettings):
     bot_service_url_hosts: Annotated[tuple[str, ...], NoDecode] = DEFAULT_SERVICE_URL_HOSTS
     """Host patterns a ``serviceUrl`` may point at (dev mode adds loopback)."""
     roster_cache_ttl_s: float = Field(default=300.0, ge=0)
+    roster_cache_max_entries: int = Field(default=5_000, gt=0)
     room_max_members: int = Field(default=1000, gt=0)
 
     # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
@@ -94,6 +97,7 @@ class Settings(BaseSettings):
     relevance_min_lexical: float = Field(default=1.0, ge=0)
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     permission_check_ttl_s: float = Field(default=60.0, ge=0)
+    permission_check_cache_max_entries: int = Field(default=50_000, gt=0)
     permission_check_timeout_s: float = Field(default=5.0, gt=0)
 
     # Audit ---------------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ that ``answering`` depends on no SDK.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
+
+from caching import TTLCache
 
 
 class PermissionCheckUnavailable(RuntimeError):
@@ -27,21 +29,21 @@ class CurrentPermissions(Protocol):
 
 
 class CachedPermissions:
-    """A short TTL cache in front of a ``CurrentPermissions`` (``ttl_s`` 0 asks every time)."""
+    """A short TTL cache in front of a ``CurrentPermissions`` (``ttl_s`` 0 asks every time).
 
-    def __init__(self, source: CurrentPermissions, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    Holds at most ``max_entries`` documents; concurrent checks of one document ask the source once.
+    """
+
+    def __init__(
+        self,
+        source: CurrentPermissions,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_entries: int = 50_000,
+    ) -> None:
         self._source = source
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._cache: TTLCache[tuple[str, str], frozenset[str]] = TTLCache(ttl_s, max_entries, clock)
 
     async def current_acl(self, drive_id: str, item_id: str) -> frozenset[str]:
-        key = (drive_id, item_id)
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            cached = self._cache.get(key)
-            if cached is not None and self._clock() - cached[0] < self._ttl_s:
-                return cached[1]
-            acl = await self._source.current_acl(drive_id, item_id)
-            self._cache[key] = (self._clock(), acl)
-            return acl
+        return await self._cache.get_or_load((drive_id, item_id), partial(self._source.current_acl, drive_id, item_id))

@@ -1,4 +1,4 @@
-"""Resolving a person (tenant + object id or UPN) to a principal, with a TTL cache.
+"""Resolving a person (tenant + object id or UPN) to a principal, with a bounded TTL cache.
 
 The directory lookup itself is a protocol implemented by ``connectors.directory`` so that
 this package stays free of SDKs.
@@ -6,13 +6,14 @@ this package stays free of SDKs.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from access.principal import Principal
+from caching import TTLCache
 
 
 class UnknownUser(LookupError):
@@ -50,7 +51,11 @@ class Directory(Protocol):
 
 
 class PrincipalResolver:
-    """Turns (tenant, user) into a ``Principal``; group lists are cached for ``ttl_s`` seconds."""
+    """Turns (tenant, user) into a ``Principal``; group lists are cached for ``ttl_s`` seconds.
+
+    A principal is cached under the key it was asked for (UPN or object id) and under its object
+    id; at most ``max_entries`` keys are kept, least recently used dropped first.
+    """
 
     def __init__(
         self,
@@ -58,13 +63,13 @@ class PrincipalResolver:
         tenant_id: str,
         ttl_s: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_entries: int = 10_000,
     ) -> None:
         self._directory = directory
         self._tenant_id = tenant_id.lower()
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._cache: dict[str, tuple[float, Principal]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._cache: TTLCache[str, Principal] = TTLCache(ttl_s, max_entries, clock)
+        self._forgotten = 0  # bumped by forget: a lookup that started earlier stores nothing
 
     @property
     def tenant_id(self) -> str:
@@ -77,34 +82,30 @@ class PrincipalResolver:
         key = user.strip().lower()
         if not key:
             raise UnknownUser("empty user id")
-        cached = self._cache.get(key)
-        if cached and self._clock() - cached[0] < self._ttl_s:
-            return cached[1]
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
-            cached = self._cache.get(key)
-            if cached and self._clock() - cached[0] < self._ttl_s:
-                return cached[1]
-            info = await self._directory.get_user(key)
-            groups = await self._directory.transitive_group_ids(info.id)
-            principal = Principal(
-                tenant_id=self._tenant_id,
-                user_id=info.id.lower(),
-                group_ids=frozenset(g.lower() for g in groups),
-                display_name=info.display_name,
-            )
-            now = self._clock()
-            self._cache[key] = (now, principal)
-            self._cache[principal.user_id] = (now, principal)
-            return principal
+        return await self._cache.get_or_load(key, partial(self._lookup, key))
+
+    async def _lookup(self, key: str) -> Principal:
+        forgotten = self._forgotten
+        info = await self._directory.get_user(key)
+        groups = await self._directory.transitive_group_ids(info.id)
+        principal = Principal(
+            tenant_id=self._tenant_id,
+            user_id=info.id.lower(),
+            group_ids=frozenset(g.lower() for g in groups),
+            display_name=info.display_name,
+        )
+        if forgotten == self._forgotten:
+            self._cache.put(principal.user_id, principal)  # get_or_load stores it under ``key``
+        return principal
 
     def forget(self, user: str | None = None) -> None:
-        """Drop one cached user, or everything."""
+        """Drop one cached user (under every key it is cached by), or everything."""
+        self._forgotten += 1
         if user is None:
             self._cache.clear()
             return
-        entry = self._cache.pop(user.lower(), None)
-        if entry is not None:
-            principal = entry[1]
-            for key in [k for k, (_, p) in self._cache.items() if p.user_id == principal.user_id]:
-                del self._cache[key]
+        principal = self._cache.pop(user.strip().lower())
+        if principal is not None:
+            for key, cached in self._cache.items():
+                if cached.user_id == principal.user_id:
+                    self._cache.pop(key)

@@ -44,6 +44,7 @@ from answering.assistant import Assistant, Room, RoomKind
 from answering.citations import Citation
 from answering.language import detect_language
 from bot.validation import tenant_of
+from caching import TTLCache
 
 log = logging.getLogger(__name__)
 
@@ -84,21 +85,22 @@ def roster_key(conversation_id: str) -> str:
 
 
 class RosterCache:
-    """Readers of shared rooms (object ids) per conversation, for ``ttl_s`` seconds."""
+    """Readers of shared rooms (object ids) per conversation, for ``ttl_s`` seconds.
 
-    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._entries: dict[str, tuple[float, tuple[str, ...]]] = {}
+    At most ``max_entries`` conversations are kept, least recently used dropped first.
+    """
+
+    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic, *, max_entries: int = 5_000) -> None:
+        self._entries: TTLCache[str, tuple[str, ...]] = TTLCache(ttl_s, max_entries, clock)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def get(self, conversation_id: str) -> tuple[str, ...] | None:
-        entry = self._entries.get(roster_key(conversation_id))
-        if entry is None or self._clock() - entry[0] >= self._ttl_s:
-            return None
-        return entry[1]
+        return self._entries.get(roster_key(conversation_id))
 
     def put(self, conversation_id: str, members: tuple[str, ...]) -> None:
-        self._entries[roster_key(conversation_id)] = (self._clock(), members)
+        self._entries.put(roster_key(conversation_id), members)
 
 
 async def fetch_roster(connector: Any, conversation_id: str, page_size: int = 500) -> tuple[str, ...] | None:
@@ -122,10 +124,16 @@ async def fetch_roster(connector: Any, conversation_id: str, page_size: int = 50
 class TeamsBot:
     """Registers the message handler on an ``AgentApplication``."""
 
-    def __init__(self, assistant: Assistant, answer_timeout_s: float, roster_ttl_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        assistant: Assistant,
+        answer_timeout_s: float,
+        roster_ttl_s: float = 300.0,
+        roster_max_entries: int = 5_000,
+    ) -> None:
         self._assistant = assistant
         self._timeout_s = answer_timeout_s
-        self._rosters = RosterCache(roster_ttl_s)
+        self._rosters = RosterCache(roster_ttl_s, max_entries=roster_max_entries)
 
     def build_application(self, adapter: Any, connection_manager: Any) -> AgentApplication[TurnState]:
         application: AgentApplication[TurnState] = AgentApplication[TurnState](

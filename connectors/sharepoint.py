@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -26,6 +25,7 @@ from msgraph.generated.models.permission import Permission
 from msgraph.generated.models.site_page import SitePage
 from msgraph.generated.models.user import User
 
+from caching import TTLCache
 from connectors.errors import http_status, is_gone, is_not_found
 from connectors.permissions import Lookups, PermissionMapping, lookups_needed, map_permissions
 from connectors.resilience import RetryPolicy, with_retries
@@ -68,22 +68,7 @@ class SourceOptions:
     include_pages: bool = True
     site_group_map: Mapping[str, tuple[str, ...]] | None = None
     lookup_ttl_s: float = 300.0
-
-
-class _TtlCache:
-    """Directory lookups (drive owner group, users by UPN, group owners) for ``ttl_s``."""
-
-    def __init__(self, ttl_s: float) -> None:
-        self._ttl_s = ttl_s
-        self._data: dict[tuple[str, str], tuple[float, Any]] = {}
-
-    async def get(self, kind: str, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
-        hit = self._data.get((kind, key))
-        if hit is not None and time.monotonic() - hit[0] < self._ttl_s:
-            return hit[1]
-        value = await load()
-        self._data[(kind, key)] = (time.monotonic(), value)
-        return value
+    lookup_max_entries: int = 20_000
 
 
 def _content_tag(item: DriveItem) -> str:
@@ -116,7 +101,10 @@ class SharePointSource:
         self._options = options or SourceOptions()
         self._semaphore = asyncio.Semaphore(self._options.concurrency)
         self._site_group_map = {k.lower(): tuple(v) for k, v in (self._options.site_group_map or {}).items()}
-        self._cache = _TtlCache(self._options.lookup_ttl_s)
+        # Directory lookups (drive owner group, users by UPN, group owners), keyed by (kind, key).
+        self._cache: TTLCache[tuple[str, str], Any] = TTLCache(
+            self._options.lookup_ttl_s, self._options.lookup_max_entries
+        )
 
     async def _call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
         return await with_retries(call, self._options.retry, what)
@@ -307,18 +295,21 @@ class SharePointSource:
         try:
             site_id = site_of_pages_drive(drive_id)
             if site_id is not None:
-                drive_id = await self._cache.get("site_drive", site_id, lambda: self._default_drive(site_id))
+                drive_id = await self._cache.get_or_load(("site_drive", site_id), lambda: self._default_drive(site_id))
                 item_id = "root"
             permissions = await self._permissions(drive_id, item_id)
-            connected = await self._cache.get("drive_group", drive_id, lambda: self._connected_group(drive_id))
+            connected = await self._cache.get_or_load(
+                ("drive_group", drive_id), lambda: self._connected_group(drive_id)
+            )
         except Exception as exc:
             if is_gone(exc):
                 raise ItemGone(*asked, f"HTTP {http_status(exc)}") from exc
             raise
         needed = lookups_needed(permissions, connected)
-        users = {upn: await self._cache.get("upn", upn, partial(self._user_id, upn)) for upn in needed.upns}
+        users = {upn: await self._cache.get_or_load(("upn", upn), partial(self._user_id, upn)) for upn in needed.upns}
         owners = {
-            gid: await self._cache.get("owners", gid, partial(self._group_owners, gid)) for gid in needed.owner_groups
+            gid: await self._cache.get_or_load(("owners", gid), partial(self._group_owners, gid))
+            for gid in needed.owner_groups
         }
         lookups = Lookups(
             connected_group_id=connected,
