@@ -26,12 +26,14 @@ from msgraph import GraphServiceClient
 
 from access import CachedPermissions, PrincipalResolver, UserInfo
 from answering.assistant import Assistant
+from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
 from bot.activity_endpoint import ActivityEndpoint
 from bot.ask_api import AskEndpoint
 from bot.entra_auth import EntraTokenValidator
+from bot.feedback import FeedbackRecorder
 from bot.server import install_routes, provide
 from bot.teams import TeamsBot
 from bot.turns import BackgroundTurns
@@ -212,14 +214,15 @@ def build_serving(settings: Settings) -> Serving:
     )
     metrics = AnswerMetrics()
     metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
+    state = open_sqlite_state(settings.data_dir / "state")
     assistant = Assistant(
         resolver,
         answers,
         AuditTrail(audit_settings(settings)),
         max_room_members=settings.room_max_members,
         metrics=metrics,
+        memory=ConversationMemory(state.conversations),
     )
-    state = open_sqlite_state(settings.data_dir / "state")
     return Serving(assistant, live_index, metrics, state, directory, closers=[graph.close, llm.close, state.aclose])
 
 
@@ -296,6 +299,8 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             settings.answer_timeout_s,
             settings.roster_cache_ttl_s,
             roster_max_entries=settings.roster_cache_max_entries,
+            feedback=FeedbackRecorder(built.state.feedback),
+            max_stream_s=settings.teams_stream_max_s,
         )
         turns = BackgroundTurns(settings.shutdown_grace_s)
         gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)

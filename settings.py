@@ -125,7 +125,9 @@ class Settings(BaseSettings):
     port: int = Field(default=3978, ge=0, le=65535)
     dev_mode: bool = False
     max_question_chars: int = Field(default=2000, gt=0)
-    answer_timeout_s: float = Field(default=90.0, gt=0)
+    answer_timeout_s: float = Field(default=300.0, gt=0)
+    teams_stream_max_s: float = Field(default=100.0, gt=0, le=115)
+    """A Teams stream is closed after this long (Teams refuses updates after 120 s); the rest follows."""
     shutdown_grace_s: float = Field(default=60.0, ge=0)
     """How long a stopping server waits for Teams turns still being answered."""
     index_reload_interval_s: float = Field(default=2.0, gt=0)

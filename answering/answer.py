@@ -6,6 +6,7 @@ and ``app.py ask --json``).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -61,6 +62,8 @@ class Answer:
     withheld: tuple[Withheld, ...] = ()
     followup: Answer | None = None
     """Shared rooms: the asker's fuller answer, to be delivered privately (never in the room)."""
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Names this answer in the audit trail and in feedback about it."""
 
 
 @dataclass(frozen=True)
@@ -82,4 +85,5 @@ def answer_json(answer: Answer, conversation_id: str) -> dict[str, Any]:
         "language": answer.language,
         "model": answer.model,
         "conversation_id": conversation_id,
+        "answer_id": answer.answer_id,
     }

@@ -25,6 +25,7 @@ from access.principal import Principal
 from answering import messages
 from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
 from answering.language import detect_language
+from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService, QueryVector, normalise_question
 from audit import AuditRecord, AuditTrail
@@ -65,11 +66,13 @@ class Assistant:
         max_room_members: int = 1000,
         member_lookups: int = 8,
         metrics: AnswerMetrics | None = None,
+        memory: ConversationMemory | None = None,
     ) -> None:
         self.resolver = resolver
         self.answers = answers
         self.audit = audit
         self.metrics = metrics or AnswerMetrics()
+        self.memory = memory
         self._max_room_members = max_room_members
         self._lookups = asyncio.Semaphore(member_lookups)
 
@@ -131,20 +134,38 @@ class Assistant:
                 Answer(messages.text("directory_down", language), [], language, Outcome.DIRECTORY_DOWN),
             )
             return
+        key = ConversationMemory.key(room.kind, room.conversation_id)
+        query = await self.memory.standalone(key, question, language) if self.memory else question
         if room.shared:
-            yield await self._shared_room_answer(asker, question, room, language, language_hint)
+            answer = await self._shared_room_answer(asker, question, query, room, language, language_hint)
+            await self._remember(key, question, answer)
+            yield answer
             return
-        async for event in self.answers.stream(question, audience=Audience.of(asker), language_hint=language_hint):
-            yield event if isinstance(event, TextDelta) else await self._audited(asker.user_id, question, room, event)
+        async for event in self.answers.stream(query, audience=Audience.of(asker), language_hint=language_hint):
+            if isinstance(event, TextDelta):
+                yield event
+                continue
+            answer = await self._audited(asker.user_id, question, room, event)
+            await self._remember(key, question, answer)
+            yield answer
+
+    async def _remember(self, key: str | None, question: str, answer: Answer) -> None:
+        """A room's history holds what the room was shown; the private follow-up stays out."""
+        if self.memory is not None:
+            await self.memory.remember(key, question, answer)
+
+    def pseudonym(self, user_id: str) -> str:
+        """The asker as the audit trail names them (feedback records use the same)."""
+        return self.audit.pseudonym("user", user_id) if self.audit is not None else ""
 
     async def _shared_room_answer(
-        self, asker: Principal, question: str, room: Room, language: str, language_hint: str | None
+        self, asker: Principal, question: str, query: str, room: Room, language: str, language_hint: str | None
     ) -> Answer:
         """The room answer (only what everybody may read), with the asker's private answer attached
         when documents only the asker may read would answer it better."""
         own = Audience.of(asker)
         # One embedding for the room's, the asker's and the "beyond the room" searches.
-        vector = await self.answers.embed_query(question)
+        vector = await self.answers.embed_query(query)
         try:
             audience = await self.audience(asker, room)
         except DirectoryUnavailable as exc:
@@ -153,20 +174,20 @@ class Assistant:
             return await self._audited(asker.user_id, question, room, answer)
         except RoomUnknown as exc:
             log.info("room %s: %s; no documents in the room", room.kind, exc)
-            private = await self.answers.answer(question, audience=own, language_hint=language_hint, vector=vector)
+            private = await self.answers.answer(query, audience=own, language_hint=language_hint, vector=vector)
             room_answer = Answer(messages.text("room_unknown", language), [], language, Outcome.ROOM_UNKNOWN)
             return await self._with_followup(asker, question, room, room_answer, private, [])
 
-        answer = await self.answers.answer(question, audience=audience, language_hint=language_hint, vector=vector)
+        answer = await self.answers.answer(query, audience=audience, language_hint=language_hint, vector=vector)
         if answer.outcome not in (Outcome.ANSWERED, Outcome.NO_MATCH):
             return await self._audited(asker.user_id, question, room, answer)
         try:
-            narrower = await self._beyond_room(question, own, audience, vector)
+            narrower = await self._beyond_room(query, own, audience, vector)
         except LookupError:
             narrower = []
         if not narrower:
             return await self._audited(asker.user_id, question, room, answer)
-        private = await self.answers.answer(question, audience=own, language_hint=language_hint, vector=vector)
+        private = await self.answers.answer(query, audience=own, language_hint=language_hint, vector=vector)
         if private.outcome is not Outcome.ANSWERED:
             return await self._audited(asker.user_id, question, room, answer)
         note = messages.text("room_narrower", language)
@@ -224,6 +245,7 @@ class Assistant:
             latency_s=answer.latency_s,
             language=answer.language,
             answer=answer.text,
+            answer_id=answer.answer_id,
             extra=dict(extra),
         )
         try:

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 _TEXTS: dict[str, dict[str, str]] = {
+    "informative": {
+        "en": "Searching the documents you may read …",
+        "de": "Ich durchsuche die Dokumente, die Sie lesen dürfen …",
+    },
+    "stream_continued": {
+        "en": "(The full answer follows in the next message.)",
+        "de": "(Die vollständige Antwort folgt in der nächsten Nachricht.)",
+    },
     "no_match": {
         "en": "I found nothing in the documents you may read that answers this question.",
         "de": "In den Dokumenten, die Sie lesen dürfen, habe ich nichts gefunden, das diese Frage beantwortet.",

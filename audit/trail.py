@@ -58,6 +58,7 @@ class AuditRecord:
     language: str = ""
     answer: str = ""
     conversation_id: str = ""
+    answer_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -136,6 +137,7 @@ class AuditTrail:
     def _body(self, record: AuditRecord, now: datetime) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": "answer",
+            "answer_id": record.answer_id,
             "time": now.isoformat(timespec="milliseconds"),
             "asker": self.pseudonym("user", record.asker_id),
             "room": record.room,

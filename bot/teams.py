@@ -1,13 +1,12 @@
 """Teams (and any Bot Framework channel) through the Microsoft 365 Agents SDK.
 
 A turn is translated into ``Assistant.stream(user, question, room)`` and the result into a
-message: streamed with the SDK's ``StreamingResponse`` in 1:1 chats (Teams streams only there),
-one message with citation entities in group chats and channels. The asker is
+message: streamed by the Teams protocol in 1:1 chats (``bot.streaming``), one message in group
+chats and channels. Every answer carries the AI label, citations and feedback buttons
+(``bot.replies``); feedback invokes are stored (``bot.feedback``). The asker is
 ``from.aadObjectId`` in the activity's tenant; the bot's @mention is removed using the mention
-entities. In group chats and channels the room's readers come from the Bot Connector's paged
-members API (cached per conversation); an answer that only the asker may read is sent to the
-asker in a new 1:1 conversation (``create_conversation`` + ``send_to_conversation``). Nothing
-here retrieves or prompts.
+entities. In shared rooms the readers come from the Bot Connector's roster and an answer that
+only the asker may read goes to them privately (``bot.rooms``). Nothing here retrieves or prompts.
 """
 
 from __future__ import annotations
@@ -15,36 +14,21 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from microsoft_agents.activity import (
-    Activity,
-    ActivityTypes,
-    ChannelAccount,
-    ClientCitation,
-    ClientCitationAppearance,
-    ConversationAccount,
-    ConversationParameters,
-)
-from microsoft_agents.hosting.core import (
-    AgentApplication,
-    ConnectorClientBase,
-    MemoryStorage,
-    TurnContext,
-    TurnState,
-)
-from microsoft_agents.hosting.core.app.streaming import Citation as StreamCitation
+from microsoft_agents.activity import Activity, ActivityTypes
+from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
 from answering import messages
-from answering.answer import Answer, Outcome, TextDelta
+from answering.answer import Answer, TextDelta
 from answering.assistant import Assistant, Room, RoomKind
-from answering.citations import Citation
 from answering.language import detect_language
+from bot.feedback import FeedbackRecorder, empty_invoke_response
+from bot.replies import answer_message
+from bot.rooms import Rosters, send_privately
+from bot.streaming import TeamsStream
 from bot.validation import tenant_of
-from caching import TTLCache
 
 log = logging.getLogger(__name__)
 
@@ -64,65 +48,8 @@ def question_of(activity: Activity) -> str:
     return (activity.text or "").strip()
 
 
-def citation_entities(citations: list[Citation]) -> list[ClientCitation]:
-    return [
-        ClientCitation(
-            position=c.number,
-            appearance=ClientCitationAppearance(name=c.title, url=c.url or None, abstract=c.snippet[:480]),
-        )
-        for c in citations
-    ]
-
-
-def _connector(context: TurnContext) -> Any:
-    """The turn's Bot Connector client (authenticated for the activity's serviceUrl)."""
-    return context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
-
-
-def roster_key(conversation_id: str) -> str:
-    """A channel thread (``…;messageid=…``) has the channel's readers."""
-    return conversation_id.split(";", 1)[0]
-
-
-class RosterCache:
-    """Readers of shared rooms (object ids) per conversation, for ``ttl_s`` seconds.
-
-    At most ``max_entries`` conversations are kept, least recently used dropped first.
-    """
-
-    def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic, *, max_entries: int = 5_000) -> None:
-        self._entries: TTLCache[str, tuple[str, ...]] = TTLCache(ttl_s, max_entries, clock)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, conversation_id: str) -> tuple[str, ...] | None:
-        return self._entries.get(roster_key(conversation_id))
-
-    def put(self, conversation_id: str, members: tuple[str, ...]) -> None:
-        self._entries.put(roster_key(conversation_id), members)
-
-
-async def fetch_roster(connector: Any, conversation_id: str, page_size: int = 500) -> tuple[str, ...] | None:
-    """Object ids of every member of a conversation; ``None`` if any member has none (a
-    federated user, an anonymous meeting guest), so the room cannot be trusted with documents."""
-    members: list[str] = []
-    token: str | None = None
-    while True:
-        page = await connector.conversations.get_conversation_paged_members(
-            roster_key(conversation_id), page_size=page_size, continuation_token=token
-        )
-        for member in page.members or []:
-            if not member.aad_object_id:
-                return None
-            members.append(member.aad_object_id.lower())
-        token = page.continuation_token
-        if not token:
-            return tuple(sorted(set(members)))
-
-
 class TeamsBot:
-    """Registers the message handler on an ``AgentApplication``."""
+    """Registers the message, feedback and error handlers on an ``AgentApplication``."""
 
     def __init__(
         self,
@@ -130,10 +57,15 @@ class TeamsBot:
         answer_timeout_s: float,
         roster_ttl_s: float = 300.0,
         roster_max_entries: int = 5_000,
+        *,
+        feedback: FeedbackRecorder | None = None,
+        max_stream_s: float = 100.0,
     ) -> None:
         self._assistant = assistant
         self._timeout_s = answer_timeout_s
-        self._rosters = RosterCache(roster_ttl_s, max_entries=roster_max_entries)
+        self._rosters = Rosters(roster_ttl_s, roster_max_entries)
+        self._feedback = feedback
+        self._max_stream_s = max_stream_s
 
     def build_application(self, adapter: Any, connection_manager: Any) -> AgentApplication[TurnState]:
         application: AgentApplication[TurnState] = AgentApplication[TurnState](
@@ -144,17 +76,36 @@ class TeamsBot:
             start_typing_timer=False,  # one explicit typing activity per question
         )
         application.activity(ActivityTypes.message)(self.on_message)
+        application.invoke("message/submitAction")(self.on_feedback)
+        application.invoke()(self.on_other_invoke)
         application.error(self.on_error)
         return application
 
     async def on_error(self, context: TurnContext, error: Exception) -> None:
         reference = uuid.uuid4().hex[:8]
         log.exception("turn failed (reference %s)", reference, exc_info=error)
+        if context.activity.type == ActivityTypes.invoke:
+            await context.send_activity(empty_invoke_response())
+            return
         language = detect_language(context.activity.text or "", context.activity.locale)
         try:
             await context.send_activity(messages.text("error", language, ref=reference))
         except Exception:  # noqa: BLE001 - the channel itself may be what failed
             log.warning("could not tell the user about failure %s", reference)
+
+    async def on_feedback(self, context: TurnContext, state: TurnState) -> None:
+        """Teams wants 200 with an empty body, whatever the invoke holds."""
+        try:
+            sender = context.activity.from_property
+            asker = self._assistant.pseudonym(sender.aad_object_id or "") if sender else ""
+            if self._feedback is not None:
+                await self._feedback.rated(context.activity, asker)
+        finally:
+            await context.send_activity(empty_invoke_response())
+
+    async def on_other_invoke(self, context: TurnContext, state: TurnState) -> None:
+        log.info("invoke %r not handled; answered 200", context.activity.name)
+        await context.send_activity(empty_invoke_response())
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
@@ -169,113 +120,49 @@ class TeamsBot:
         if not user:
             await context.send_activity(messages.text("unknown_user", language))
             return
-        await context.send_activity(Activity(type=ActivityTypes.typing))
         try:
             async with asyncio.timeout(self._timeout_s):
-                if room.shared:
-                    room = dataclasses.replace(room, members=await self._roster(context, room))
                 if room.kind == "personal" and activity.channel_id == "msteams":
-                    await self._answer_streamed(context, user, question, room, activity.locale)
-                else:
-                    await self._answer_once(context, user, question, room, activity.locale)
+                    await self._answer_streamed(context, user, question, room, language)
+                    return
+                await context.send_activity(Activity(type=ActivityTypes.typing))
+                if room.shared:
+                    room = dataclasses.replace(room, members=await self._rosters.readers(context, room))
+                await self._answer_once(context, user, question, room)
         except TimeoutError:
             await context.send_activity(messages.text("timeout", language))
 
-    async def _roster(self, context: TurnContext, room: Room) -> tuple[str, ...] | None:
-        cached = self._rosters.get(room.conversation_id)
-        if cached is not None:
-            return cached
-        connector = _connector(context)
-        if connector is None:
-            return None
-        try:
-            members = await fetch_roster(connector, room.conversation_id)
-        except Exception as exc:  # noqa: BLE001 - an unknown roster means no documents in the room
-            log.warning("could not read the members of a %s: %s", room.kind, type(exc).__name__)
-            return None
-        if members is not None:
-            self._rosters.put(room.conversation_id, members)
-        return members
+    async def _remember_sent(self, context: TurnContext, answer: Answer, message_id: str | None, user: str) -> None:
+        if self._feedback is None:
+            return
+        conversation = context.activity.conversation.id if context.activity.conversation else ""
+        cited = tuple(f"{c.drive_id}/{c.item_id}" for c in answer.citations)
+        await self._feedback.sent(conversation, message_id, answer.answer_id, cited, self._assistant.pseudonym(user))
 
-    @staticmethod
-    def _message(answer: Answer, channel_id: Any, text: str | None = None) -> Activity:
-        reply = Activity(type=ActivityTypes.message, text=text or answer.text, text_format="markdown")
-        if answer.citations:
-            if channel_id != "msteams":
-                label = messages.text("sources", answer.language)
-                links = "\n".join(f"[{c.number}] [{c.title}]({c.url})" for c in answer.citations)
-                reply.text = f"{reply.text}\n\n{label}:\n{links}"
-            reply.add_ai_metadata(citation_entities(answer.citations))
-        return reply
-
-    async def _answer_once(
-        self, context: TurnContext, user: str, question: str, room: Room, locale: str | None
-    ) -> None:
+    async def _answer_once(self, context: TurnContext, user: str, question: str, room: Room) -> None:
+        activity = context.activity
         answer = await self._assistant.answer(
-            user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale
+            user, question, room, tenant_id=tenant_of(activity), language_hint=activity.locale
         )
         text = answer.text
         if answer.followup is not None:
-            delivered = await self._send_privately(context, answer.followup)
-            text += "\n\n" + messages.text("followup_sent" if delivered else "followup_failed", answer.language)
-        await context.send_activity(self._message(answer, context.activity.channel_id, text))
+            private_id = await send_privately(context, answer_message(answer.followup, activity.channel_id))
+            text += "\n\n" + messages.text("followup_sent" if private_id else "followup_failed", answer.language)
+        sent = await context.send_activity(answer_message(answer, activity.channel_id, text))
+        await self._remember_sent(context, answer, sent.id if sent is not None else None, user)
 
-    async def _send_privately(self, context: TurnContext, answer: Answer) -> bool:
-        """A proactive 1:1 message to the asker (Bot Connector create conversation + send)."""
-        activity = context.activity
-        connector = _connector(context)
-        sender = activity.from_property
-        if connector is None or sender is None or activity.recipient is None:
-            return False
-        tenant = tenant_of(activity)
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=ChannelAccount(id=activity.recipient.id, name=activity.recipient.name),
-            members=[ChannelAccount(id=sender.id, aad_object_id=sender.aad_object_id)],
-        )
-        if tenant:
-            parameters.tenant_id = tenant
-            parameters.channel_data = {"tenant": {"id": tenant}}
-        try:
-            created = await connector.conversations.create_conversation(parameters)
-            message = self._message(answer, activity.channel_id)
-            message.conversation = ConversationAccount(id=created.id, conversation_type="personal", tenant_id=tenant)
-            message.from_property = activity.recipient
-            message.recipient = ChannelAccount(id=sender.id, aad_object_id=sender.aad_object_id)
-            message.channel_id = activity.channel_id
-            message.service_url = activity.service_url
-            await connector.conversations.send_to_conversation(created.id, message)
-        except Exception as exc:  # noqa: BLE001 - the room is told that it did not work
-            log.warning("could not send the private follow-up: %s", type(exc).__name__)
-            return False
-        return True
-
-    async def _answer_streamed(
-        self, context: TurnContext, user: str, question: str, room: Room, locale: str | None
-    ) -> None:
-        streaming = context.streaming_response
-        streaming.set_generated_by_ai_label(True)
+    async def _answer_streamed(self, context: TurnContext, user: str, question: str, room: Room, language: str) -> None:
+        stream = TeamsStream(context, language, self._max_stream_s)
+        stream.start()
         final: Answer | None = None
         async for event in self._assistant.stream(
-            user, question, room, tenant_id=tenant_of(context.activity), language_hint=locale
+            user, question, room, tenant_id=tenant_of(context.activity), language_hint=context.activity.locale
         ):
             if isinstance(event, TextDelta):
-                streaming.queue_text_chunk(event.text)
+                await stream.add(event.text)
             else:
                 final = event
         if final is None:
             return
-        if final.outcome is not Outcome.ANSWERED:
-            separator = "\n\n" if streaming.get_message() else ""
-            streaming.queue_text_chunk(separator + final.text)
-        elif final.retrieved:
-            # Positions must equal the [n] numbers in the text; the SDK keeps only the used ones.
-            numbers = {c.number: c for c in final.citations}
-            shown = [numbers.get(n) for n in range(1, max(numbers, default=0) + 1)]
-            streaming.set_citations(
-                [
-                    StreamCitation(content=c.snippet if c else "", title=c.title if c else "", url=c.url if c else None)
-                    for c in shown
-                ]
-            )
-        await streaming.end_stream()
+        message_id = await stream.finish(final)
+        await self._remember_sent(context, final, message_id, user)

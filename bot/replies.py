@@ -1,0 +1,37 @@
+"""An answer as a Teams message: text, the AI label and citations, feedback buttons.
+
+Every answer in every scope carries the root ``https://schema.org/Message`` entity with
+``additionalType: ["AIGeneratedContent"]`` and its citations (``Activity.add_ai_metadata``), and
+on Teams enables the feedback buttons with ``channelData.feedbackLoop: {"type": "default"}``
+(never together with the older ``feedbackLoopEnabled``, which Teams rejects). Channels without
+citation rendering get the sources as Markdown links under the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes
+
+from answering import messages
+from answering.answer import Answer
+from bot.citations import citation_entities
+
+FEEDBACK_LOOP = {"feedbackLoop": {"type": "default"}}
+
+
+def answer_message(answer: Answer, channel_id: Any, text: str | None = None, *, feedback: bool = True) -> Activity:
+    reply = Activity(type=ActivityTypes.message, text=text or answer.text, text_format="markdown")
+    if answer.citations and channel_id != "msteams":
+        label = messages.text("sources", answer.language)
+        links = "\n".join(f"[{c.number}] [{c.title}]({c.url})" for c in answer.citations)
+        reply.text = f"{reply.text}\n\n{label}:\n{links}"
+    reply.add_ai_metadata(citation_entities(answer.citations) or None)
+    if feedback and channel_id == "msteams":
+        reply.channel_data = dict(FEEDBACK_LOOP)
+    return reply
+
+
+def plain_message(text: str) -> Activity:
+    """A fixed text (commands, errors): no AI label, no feedback."""
+    return Activity(type=ActivityTypes.message, text=text, text_format="markdown")

@@ -1,0 +1,104 @@
+"""A 1:1 answer streamed by the Teams protocol, through the Agents SDK's ``StreamingResponse``.
+
+Sequence: an informative update in the user's language, then streaming updates with growing text
+(the SDK numbers them and sends one a second), then the final message (``streamType: final``)
+with the AI label, citations and feedback buttons. Teams ends a stream after two minutes, so a
+stream that has run ``max_stream_s`` is closed with what was shown so far and the whole answer
+follows as its own message. When the channel refuses streaming (403, 429, or a stream the client
+cancelled), the answer goes out as one plain message instead: the user always gets all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.app.streaming import Citation as StreamCitation
+
+from answering import messages
+from answering.answer import Answer, Outcome
+from bot.replies import answer_message
+
+log = logging.getLogger(__name__)
+
+TEAMS_STREAM_LIMIT_S = 120.0
+"""Teams refuses streaming updates after this long (403 ContentStreamNotAllowed)."""
+
+
+class TeamsStream:
+    """One streamed answer; ``add`` text as it is generated, then ``finish`` with the answer."""
+
+    def __init__(
+        self,
+        context: TurnContext,
+        language: str,
+        max_stream_s: float = 100.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._context = context
+        self._streaming = context.streaming_response
+        self._language = language
+        self._max_s = max_stream_s
+        self._clock = clock
+        self._started = clock()
+        self._closed_early = False
+        self._failed = False
+
+    def start(self) -> None:
+        self._streaming.queue_informative_update(messages.text("informative", self._language))
+
+    async def add(self, text: str) -> None:
+        if self._closed_early or self._failed:
+            return
+        if self._clock() - self._started >= self._max_s:
+            await self._close_early()
+            return
+        self._streaming.queue_text_chunk(text)
+
+    async def _close_early(self) -> None:
+        """End the stream in time with what was shown; the whole answer follows as a message."""
+        self._closed_early = True
+        log.info("closing a stream after %.0f s; the answer follows as a message", self._clock() - self._started)
+        self._streaming.queue_text_chunk("\n\n" + messages.text("stream_continued", self._language))
+        try:
+            await self._streaming.end_stream()
+        except Exception as exc:  # noqa: BLE001 - the answer is still sent as a message
+            log.warning("closing the stream failed: %s", type(exc).__name__)
+
+    def _refused(self) -> bool:
+        return bool(getattr(self._streaming, "_cancelled", False) or getattr(self._streaming, "_user_cancelled", False))
+
+    async def finish(self, answer: Answer) -> str | None:
+        """Deliver the final message; returns the id Teams knows the rated message by."""
+        if not self._closed_early and not self._refused():
+            try:
+                return await self._end(answer)
+            except Exception as exc:  # noqa: BLE001 - 429 and the like: fall back to one plain message
+                log.warning("streaming refused (%s); sending the answer as one message", type(exc).__name__)
+        sent = await self._context.send_activity(answer_message(answer, self._context.activity.channel_id))
+        return sent.id if sent is not None else None
+
+    async def _end(self, answer: Answer) -> str | None:
+        streaming = self._streaming
+        if answer.outcome is not Outcome.ANSWERED:
+            separator = "\n\n" if streaming.get_message() else ""
+            streaming.queue_text_chunk(separator + answer.text)
+        elif answer.citations:
+            # Positions must equal the [n] numbers in the text; the SDK keeps only the used ones.
+            numbers = {c.number: c for c in answer.citations}
+            shown = [numbers.get(n) for n in range(1, max(numbers, default=0) + 1)]
+            streaming.set_citations(
+                [
+                    StreamCitation(content=c.snippet if c else "", title=c.title if c else "", url=c.url if c else None)
+                    for c in shown
+                ]
+            )
+        streaming.set_generated_by_ai_label(True)
+        streaming.set_feedback_loop(True)
+        streaming.set_feedback_loop_type("default")
+        await streaming.end_stream()
+        if self._refused():
+            raise ConnectionRefusedError("the channel refused the stream")
+        return getattr(streaming, "_stream_id", None)
