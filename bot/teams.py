@@ -24,8 +24,6 @@ from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
     ChannelAccount,
-    ClientCitation,
-    ClientCitationAppearance,
     ConversationAccount,
     ConversationParameters,
 )
@@ -41,8 +39,8 @@ from microsoft_agents.hosting.core.app.streaming import Citation as StreamCitati
 from answering import messages
 from answering.answer import Answer, Outcome, TextDelta
 from answering.assistant import Assistant, Room, RoomKind
-from answering.citations import Citation
 from answering.language import detect_language
+from bot.citations import citation_entities
 from bot.validation import tenant_of
 
 log = logging.getLogger(__name__)
@@ -61,16 +59,6 @@ def question_of(activity: Activity) -> str:
     if activity.recipient is not None and activity.recipient.id:
         activity.remove_recipient_mention()
     return (activity.text or "").strip()
-
-
-def citation_entities(citations: list[Citation]) -> list[ClientCitation]:
-    return [
-        ClientCitation(
-            position=c.number,
-            appearance=ClientCitationAppearance(name=c.title, url=c.url or None, abstract=c.snippet[:480]),
-        )
-        for c in citations
-    ]
 
 
 def _connector(context: TurnContext) -> Any:
