@@ -14,7 +14,7 @@ _LEADING_LABEL = re.compile(r"^\s*(?:answer|antwort)\s*:\s*", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Citation:
-    """A cited document: its number in the answer text, title, link and Graph ids."""
+    """A cited document: its number in the answer text, title, link, Graph ids and file name."""
 
     number: int
     title: str
@@ -22,6 +22,8 @@ class Citation:
     item_id: str
     drive_id: str
     snippet: str
+    file_name: str = ""
+    """The SharePoint file name with its extension (``Reisekosten.docx``, ``Home.aspx``); may be empty."""
 
 
 def clean_answer(text: str) -> str:
@@ -49,6 +51,7 @@ def resolve_citations(text: str, sources: list[SourceDocument], fallback: int = 
             item_id=by_number[n].doc.item_id,
             drive_id=by_number[n].doc.drive_id,
             snippet=by_number[n].snippet,
+            file_name=by_number[n].doc.name,
         )
         for n in cited
     ]

@@ -87,15 +87,34 @@ _ENGLISH = frozenset(
 )
 
 
-def detect_language(text: str, hint: str | None = None) -> str:
-    """``de`` or ``en``. Umlauts and German function words win; ``hint`` (a locale) breaks ties."""
-    words = _WORD.findall(text.lower())
-    german = sum(w in _GERMAN for w in words) + 2 * sum(ch in "äöüß" for ch in text.lower())
+def clear_language(text: str) -> str | None:
+    """``de`` or ``en`` when the words of ``text`` say so, ``None`` when they do not decide.
+
+    Umlauts and German function words count for German, English function words for English.
+    """
+    lowered = text.lower()
+    words = _WORD.findall(lowered)
+    german = sum(w in _GERMAN for w in words) + 2 * sum(ch in "äöüß" for ch in lowered)
     english = sum(w in _ENGLISH for w in words)
     if german > english:
         return "de"
     if english > german:
         return "en"
-    if hint and hint.lower().startswith("de"):
-        return "de"
-    return "en"
+    return None
+
+
+def locale_language(locale: str | None) -> str | None:
+    """``de`` or ``en`` for a locale such as ``de-DE``, ``en_us`` or ``de``; ``None`` for others."""
+    primary = re.split(r"[-_]", (locale or "").strip().lower(), maxsplit=1)[0]
+    return primary if primary in ("de", "en") else None
+
+
+def detect_language(text: str, hint: str | None = None) -> str:
+    """``de`` or ``en``. Umlauts and German function words win; ``hint`` (a locale) breaks ties."""
+    return clear_language(text) or ("de" if locale_language(hint) == "de" else "en")
+
+
+def reply_language(text: str, activity_locale: str | None, client_info_locale: str | None = None) -> str:
+    """The language to answer ``text`` in: its own when clear, else the first German or English
+    locale of the activity (``locale``) and the client (the ``clientInfo`` entity), else German."""
+    return clear_language(text) or locale_language(activity_locale) or locale_language(client_info_locale) or "de"

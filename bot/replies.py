@@ -15,7 +15,7 @@ from microsoft_agents.activity import Activity, ActivityTypes
 
 from answering import messages
 from answering.answer import Answer
-from bot.citations import citation_entities
+from bot.citations import message_entity
 
 FEEDBACK_LOOP = {"feedbackLoop": {"type": "default"}}
 
@@ -23,10 +23,8 @@ FEEDBACK_LOOP = {"feedbackLoop": {"type": "default"}}
 def answer_message(answer: Answer, channel_id: Any, text: str | None = None, *, feedback: bool = True) -> Activity:
     reply = Activity(type=ActivityTypes.message, text=text or answer.text, text_format="markdown")
     if answer.citations and channel_id != "msteams":
-        label = messages.text("sources", answer.language)
-        links = "\n".join(f"[{c.number}] [{c.title}]({c.url})" for c in answer.citations)
-        reply.text = f"{reply.text}\n\n{label}:\n{links}"
-    reply.add_ai_metadata(citation_entities(answer.citations) or None)
+        reply.text = f"{reply.text}\n\n{messages.sources_text(answer.citations, answer.language)}"
+    reply.entities = [*(reply.entities or []), message_entity(answer.citations)]
     if feedback and channel_id == "msteams":
         reply.channel_data = dict(FEEDBACK_LOOP)
     return reply

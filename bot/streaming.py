@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 
 from microsoft_agents.hosting.core import TurnContext
-from microsoft_agents.hosting.core.app.streaming import Citation as StreamCitation
 
 from answering import messages
 from answering.answer import Answer, Outcome
+from bot.citations import stream_citations
 from bot.replies import answer_message
 
 log = logging.getLogger(__name__)
@@ -86,15 +86,7 @@ class TeamsStream:
             separator = "\n\n" if streaming.get_message() else ""
             streaming.queue_text_chunk(separator + answer.text)
         elif answer.citations:
-            # Positions must equal the [n] numbers in the text; the SDK keeps only the used ones.
-            numbers = {c.number: c for c in answer.citations}
-            shown = [numbers.get(n) for n in range(1, max(numbers, default=0) + 1)]
-            streaming.set_citations(
-                [
-                    StreamCitation(content=c.snippet if c else "", title=c.title if c else "", url=c.url if c else None)
-                    for c in shown
-                ]
-            )
+            streaming.set_citations(stream_citations(answer.citations))
         streaming.set_generated_by_ai_label(True)
         streaming.set_feedback_loop(True)
         streaming.set_feedback_loop_type("default")

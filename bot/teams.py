@@ -23,9 +23,12 @@ from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnC
 from answering import messages
 from answering.answer import Answer, TextDelta
 from answering.assistant import Assistant, Room, RoomKind
-from answering.language import detect_language
+from answering.citations import Citation
+from answering.commands import CommandName, parse_command
+from answering.language import reply_language
+from answering.memory import ConversationMemory
 from bot.feedback import FeedbackRecorder, empty_invoke_response
-from bot.replies import answer_message
+from bot.replies import answer_message, plain_message
 from bot.rooms import Rosters, send_privately
 from bot.streaming import TeamsStream
 from bot.validation import tenant_of
@@ -39,6 +42,15 @@ def room_of(activity: Activity) -> Room:
     conversation = activity.conversation
     kind = (conversation.conversation_type or "personal").lower() if conversation else "personal"
     return Room(_ROOM_KINDS.get(kind, "personal"), conversation.id if conversation else "")
+
+
+def client_locale(activity: Activity) -> str | None:
+    """The Teams client's locale, from its ``clientInfo`` entity."""
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else dict(entity)
+        if data.get("type") == "clientInfo" and isinstance(data.get("locale"), str):
+            return str(data["locale"])
+    return None
 
 
 def question_of(activity: Activity) -> str:
@@ -76,6 +88,7 @@ class TeamsBot:
             start_typing_timer=False,  # one explicit typing activity per question
         )
         application.activity(ActivityTypes.message)(self.on_message)
+        application.conversation_update("membersAdded")(self.on_members_added)
         application.invoke("message/submitAction")(self.on_feedback)
         application.invoke()(self.on_other_invoke)
         application.error(self.on_error)
@@ -87,7 +100,7 @@ class TeamsBot:
         if context.activity.type == ActivityTypes.invoke:
             await context.send_activity(empty_invoke_response())
             return
-        language = detect_language(context.activity.text or "", context.activity.locale)
+        language = reply_language(context.activity.text or "", context.activity.locale, client_locale(context.activity))
         try:
             await context.send_activity(messages.text("error", language, ref=reference))
         except Exception:  # noqa: BLE001 - the channel itself may be what failed
@@ -107,13 +120,45 @@ class TeamsBot:
         log.info("invoke %r not handled; answered 200", context.activity.name)
         await context.send_activity(empty_invoke_response())
 
+    async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
+        """A short welcome when the bot is installed in a personal chat (prompt starters do the rest)."""
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = [m.id for m in activity.members_added or []]
+        if room_of(activity).kind == "personal" and bot_id in added:
+            language = reply_language("", activity.locale, client_locale(activity))
+            await context.send_activity(plain_message(messages.text("welcome", language)))
+
+    async def _command(self, context: TurnContext, question: str, room: Room) -> bool:
+        """Answer a command (help, reset, sources) without the model; False if it is none."""
+        command = parse_command(question)
+        if command is None:
+            return False
+        memory = self._assistant.memory
+        key = ConversationMemory.key(room.kind, room.conversation_id)
+        if command.name is CommandName.HELP:
+            text = messages.help_text(command.language)
+        elif command.name is CommandName.RESET:
+            if memory is not None:
+                await memory.forget(key)
+            text = messages.text("reset_done", command.language)
+        else:
+            sources = await memory.last_sources(key) if memory is not None else []
+            citations = [Citation(n, title, url, "", "", "") for n, (title, url) in enumerate(sources, 1)]
+            text = messages.sources_text(citations, command.language) if citations else ""
+            text = text or messages.text("sources_none", command.language)
+        await context.send_activity(plain_message(text))
+        return True
+
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         question = question_of(activity)
-        language = detect_language(question, activity.locale)
+        language = reply_language(question, activity.locale, client_locale(activity))
         sender = activity.from_property
         user = sender.aad_object_id if sender is not None else None
         room = room_of(activity)
+        if await self._command(context, question, room):
+            return
         if not question:
             await context.send_activity(messages.text("empty", language))
             return
