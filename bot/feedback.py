@@ -68,6 +68,7 @@ class FeedbackRecorder:
         self, conversation_id: str, message_id: str | None, answer_id: str, cited: tuple[str, ...], asker: str
     ) -> None:
         if not message_id:
+            log.warning("an answer message without an id: feedback on it cannot be matched")
             return
         try:
             await self._store.remember_message(

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from microsoft_agents.activity import Activity, ResourceResponse
 from microsoft_agents.hosting.core import TurnContext
 
 from answering import messages
@@ -23,8 +25,15 @@ from bot.replies import answer_message
 
 log = logging.getLogger(__name__)
 
+Delivered = Callable[[str | None], Awaitable[None]]
+"""Told the id of the delivered answer message (``None`` when the channel gave none)."""
+
 TEAMS_STREAM_LIMIT_S = 120.0
 """Teams refuses streaming updates after this long (403 ContentStreamNotAllowed)."""
+
+
+def _is_stream_activity(activity: Activity) -> bool:
+    return any(getattr(e, "type", None) == "streaminfo" for e in activity.entities or [])
 
 
 class TeamsStream:
@@ -45,6 +54,26 @@ class TeamsStream:
         self._started = clock()
         self._closed_early = False
         self._failed = False
+        context.on_send_activities(self._watch_streaming_sends)
+
+    async def _watch_streaming_sends(
+        self, context: TurnContext, activities: list[Activity], send: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """A refused streaming send (403, 429, …) switches this answer to one plain message.
+
+        The SDK raises out of its send queue for some refusals and cancels silently for others;
+        here every refusal is noted, later streaming sends are skipped, and ``finish`` sends the
+        whole answer as an ordinary message.
+        """
+        if not any(_is_stream_activity(a) for a in activities):
+            return await send()
+        if not self._failed:
+            try:
+                return await send()
+            except Exception as exc:  # noqa: BLE001 - refused by the channel: fall back
+                log.warning("the channel refused a streaming update (%s); the answer goes as one message", exc)
+                self._failed = True
+        return [ResourceResponse(id="") for _ in activities]
 
     def start(self) -> None:
         self._streaming.queue_informative_update(messages.text("informative", self._language))
@@ -68,19 +97,24 @@ class TeamsStream:
             log.warning("closing the stream failed: %s", type(exc).__name__)
 
     def _refused(self) -> bool:
-        return bool(getattr(self._streaming, "_cancelled", False) or getattr(self._streaming, "_user_cancelled", False))
+        streaming = self._streaming
+        return self._failed or bool(
+            getattr(streaming, "_cancelled", False) or getattr(streaming, "_user_cancelled", False)
+        )
 
-    async def finish(self, answer: Answer) -> str | None:
-        """Deliver the final message; returns the id Teams knows the rated message by."""
+    async def finish(self, answer: Answer, delivered: Delivered) -> None:
+        """Deliver the final message. ``delivered`` learns the id Teams rates it by (the stream's
+        id, or the plain message's) before the user can see it."""
         if not self._closed_early and not self._refused():
             try:
-                return await self._end(answer)
+                await self._end(answer, delivered)
+                return
             except Exception as exc:  # noqa: BLE001 - 429 and the like: fall back to one plain message
                 log.warning("streaming refused (%s); sending the answer as one message", type(exc).__name__)
         sent = await self._context.send_activity(answer_message(answer, self._context.activity.channel_id))
-        return sent.id if sent is not None else None
+        await delivered(sent.id if sent is not None else None)
 
-    async def _end(self, answer: Answer) -> str | None:
+    async def _end(self, answer: Answer, delivered: Delivered) -> None:
         streaming = self._streaming
         if answer.outcome is not Outcome.ANSWERED:
             separator = "\n\n" if streaming.get_message() else ""
@@ -90,7 +124,10 @@ class TeamsStream:
         streaming.set_generated_by_ai_label(True)
         streaming.set_feedback_loop(True)
         streaming.set_feedback_loop_type("default")
+        await streaming.wait_for_queue()  # the first update's answer carries the stream id
+        if self._refused():
+            raise ConnectionRefusedError("the channel refused the stream")
+        await delivered(getattr(streaming, "_stream_id", None))
         await streaming.end_stream()
         if self._refused():
             raise ConnectionRefusedError("the channel refused the stream")
-        return getattr(streaming, "_stream_id", None)

@@ -209,5 +209,9 @@ class TeamsBot:
                 final = event
         if final is None:
             return
-        message_id = await stream.finish(final)
-        await self._remember_sent(context, final, message_id, user)
+        answer = final
+
+        async def delivered(message_id: str | None) -> None:
+            await self._remember_sent(context, answer, message_id, user)
+
+        await stream.finish(final, delivered)

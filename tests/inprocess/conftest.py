@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from access import PrincipalResolver
 from answering.assistant import Assistant
+from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
@@ -99,8 +100,10 @@ def serving_for(data: Path, llm: FakeLLM, with_index: bool = True) -> Serving:
     metrics = AnswerMetrics()
     audit = AuditTrail(AuditSettings(directory=data / "audit", key=b"k" * 32))
     directory = FakeDirectory(GROUPS)
-    assistant = Assistant(PrincipalResolver(directory, TENANT), answers, audit, metrics=metrics)
-    return Serving(assistant, live, metrics, open_sqlite_state(data / "state"), directory)
+    state = open_sqlite_state(data / "state")
+    memory = ConversationMemory(state.conversations)
+    assistant = Assistant(PrincipalResolver(directory, TENANT), answers, audit, metrics=metrics, memory=memory)
+    return Serving(assistant, live, metrics, state, directory)
 
 
 @pytest.fixture(scope="module")

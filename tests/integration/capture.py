@@ -28,6 +28,8 @@ class ConnectorCapture:
         self.created: list[dict[str, Any]] = []
         self.roster_reads = 0
         self.fail_create = False
+        self.refuse_streaming: int | None = None
+        """Answer streaming activities (those with a ``streaminfo`` entity) with this status."""
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -42,6 +44,13 @@ class ConnectorCapture:
             body = {"_raw": await request.text()}
         body["_method"] = request.method
         body["_path"] = request.path
+        streaming = any(e.get("type") == "streaminfo" for e in body.get("entities") or [] if isinstance(e, dict))
+        if streaming and self.refuse_streaming is not None:
+            code = "ContentStreamNotAllowed" if self.refuse_streaming == 403 else "Throttled"
+            body["_refused"] = self.refuse_streaming
+            with self._lock:
+                self._activities[conversation].append(body)
+            return web.json_response({"error": {"code": code, "message": code}}, status=self.refuse_streaming)
         with self._lock:
             self._activities[conversation].append(body)
         return web.json_response({"id": body.get("id") or uuid.uuid4().hex})
