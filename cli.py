@@ -2,7 +2,8 @@
 
 ``serve`` (default) · ``sync [--status | --permissions-only | --watch]`` · ``ask --user USER
 [--json] "question"`` · ``search --user USER [--json] [-k N] [--queries-file FILE] "query"`` ·
-``audit verify`` · ``audit pseudonym USER`` · ``size --users N [--json]``. Each command builds only what it needs through
+``audit verify`` · ``audit pseudonym USER`` · ``feedback [--json] [--since DATE]`` ·
+``size --users N [--json]``. Each command builds only what it needs through
 ``composition``: ``sync`` the ingestion side, ``ask``/``search`` the serving side.
 """
 
@@ -14,6 +15,7 @@ import json
 import logging
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from retrieval.ingest import SyncState, format_report
 from retrieval.types import Hit
 from settings import Settings
 from sizing.cli import add_size_parser, run_size
+from state import open_sqlite_state
 
 log = logging.getLogger("assistant")
 
@@ -156,6 +159,48 @@ def run_audit(settings: Settings, action: str, user: str | None) -> int:
     return 0 if result.ok else 1
 
 
+async def run_feedback(settings: Settings, since: datetime | None, as_json: bool) -> int:
+    """Ratings of answers (Teams and web part) and the like/dislike ratio."""
+    state = open_sqlite_state(settings.data_dir / "state")
+    try:
+        ratings = await state.feedback.list(since)
+    finally:
+        await state.aclose()
+    likes = sum(r.reaction == "like" for r in ratings)
+    ratio = likes / len(ratings) if ratings else None
+    if as_json:
+        rows = [
+            {
+                "time": r.time.isoformat(timespec="seconds"),
+                "reaction": r.reaction,
+                "comment": r.comment,
+                "answer_id": r.answer_id,
+                "cited": list(r.cited),
+                "surface": r.surface,
+                "asker": r.asker,
+            }
+            for r in ratings
+        ]
+        print(json.dumps({"ratings": rows, "likes": likes, "dislikes": len(ratings) - likes, "like_ratio": ratio}))
+        return 0
+    for r in ratings:
+        comment = f"  “{r.comment}”" if r.comment else ""
+        print(
+            f"{r.time:%Y-%m-%d %H:%M}  {r.reaction:<7}  {r.surface:<5}  answer {r.answer_id}  {', '.join(r.cited)}{comment}"
+        )
+    share = f"{ratio:.0%} liked" if ratio is not None else "no ratings"
+    print(f"{len(ratings)} ratings: {likes} like, {len(ratings) - likes} dislike ({share})")
+    return 0
+
+
+def _date(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date: {value!r} (use YYYY-MM-DD)") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="app.py", description=__doc__)
     sub = root.add_subparsers(dest="command")
@@ -184,6 +229,9 @@ def parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="check the audit trail, or compute a user's pseudonym")
     audit.add_argument("action", choices=["verify", "pseudonym"])
     audit.add_argument("user", nargs="?", help="for pseudonym: the Entra object id")
+    feedback = sub.add_parser("feedback", help="list ratings of answers and the like/dislike ratio")
+    feedback.add_argument("--json", action="store_true")
+    feedback.add_argument("--since", type=_date, help="only ratings from this date (YYYY-MM-DD) on")
     add_size_parser(sub)
     return root
 
@@ -220,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "pseudonym" and not args.user:
             commands.error("audit pseudonym needs USER (an Entra object id)")
         return run_audit(settings, args.action, args.user)
+    if command == "feedback":
+        return asyncio.run(run_feedback(settings, args.since, args.json))
     if command == "ask":
         return asyncio.run(run_ask(settings, args.user, args.question, args.json))
     if command == "search":
