@@ -19,6 +19,7 @@ from access import PrincipalResolver
 from answering.assistant import Assistant
 from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
+from answering.model import ChatModel
 from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
 from composition import Serving, create_app
@@ -90,7 +91,7 @@ def settings_for(data: Path, **overrides: object) -> Settings:
     return Settings.model_validate(values)
 
 
-def serving_for(data: Path, llm: FakeLLM, with_index: bool = True) -> Serving:
+def serving_for(data: Path, llm: ChatModel, with_index: bool = True) -> Serving:
     embedder = FakeEmbedder()
     store = SnapshotStore(data / "index")
     if with_index:

@@ -12,10 +12,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.turns import BackgroundTurns
 from composition import create_app
+from connectors.llm import LLMConfig, OpenAICompatibleModel
 from tests.fakes import FakeLLM
 from tests.inprocess.conftest import TENANT, serving_for, settings_for
 from tests.integration.activities import teams_message
 from tests.integration.capture import ConnectorCapture
+from tests.llm_standin import LLMStandIn
 
 pytestmark = pytest.mark.asyncio
 
@@ -111,3 +113,28 @@ async def test_a_stopping_server_refuses_new_messages_so_they_are_redelivered(
         assert refused.status == 503
         await closing
     await serving.state.aclose()
+
+
+async def test_a_slow_llm_server_is_acknowledged_at_once_and_its_answer_arrives_whole(
+    tmp_path: Path, capture: ConnectorCapture
+) -> None:
+    words = [f"word{i} " for i in range(12)] + ["per night [1]."]
+    standin = LLMStandIn(words, delay_s=0.4)  # about 5 s of generation, streamed over HTTP
+    async with TestServer(standin.app(), host="127.0.0.1") as llm_server:
+        llm = OpenAICompatibleModel(LLMConfig(str(llm_server.make_url("")).rstrip("/"), "-", "standin", 30.0, 200, 0.0))
+        serving = serving_for(tmp_path, llm)
+        async with TestClient(TestServer(create_app(settings_for(tmp_path), serving), host="127.0.0.1")) as client:
+            activity = _activity(capture)
+            started = time.perf_counter()
+            response = await client.post("/api/messages", json=activity)
+            acknowledged_s = time.perf_counter() - started
+            assert response.status == 202 and acknowledged_s < 2.0
+            conversation = str(activity["conversation"]["id"])  # type: ignore[index]
+            deadline = time.monotonic() + 30
+            while not (answered := await _messages(capture, conversation, 0.2)) and time.monotonic() < deadline:
+                pass
+            assert len(answered) == 1 and "word0 " in str(answered[0]["text"]) and "word11" in str(answered[0]["text"])
+            assert time.perf_counter() - started > 4.0, "the answer took as long as the model"
+        await llm.close()
+        await serving.state.aclose()
+    assert len(standin.calls) == 1 and standin.calls[0]["stream"] is True

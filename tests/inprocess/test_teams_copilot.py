@@ -29,7 +29,9 @@ class Teams:
     def __init__(self, client: TestClient, capture: ConnectorCapture, serving: Serving, llm: FakeLLM) -> None:
         self.client, self.capture, self.serving, self.llm = client, capture, serving, llm
 
-    def activity(self, text: str, conversation_type: str = "personal", locale: str = "en-US", **kw: Any) -> dict[str, Any]:
+    def activity(
+        self, text: str, conversation_type: str = "personal", locale: str = "en-US", **kw: Any
+    ) -> dict[str, Any]:
         activity = teams_message(
             text=text,
             user_id="anna",
@@ -132,7 +134,10 @@ async def test_feedback_on_a_streamed_answer_is_stored_with_the_answer(teams: Te
     sent = await teams.turn(activity)
     final = next(a for a in sent if a["type"] == "message")
     stream_id = _stream_info(final)["streamId"]  # Teams rates a streamed answer by its stream id
-    value = {"actionName": "feedback", "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText": "zu kurz"}'}}
+    value = {
+        "actionName": "feedback",
+        "actionValue": {"reaction": "dislike", "feedback": '{"feedbackText": "zu kurz"}'},
+    }
     response = await _invoke(teams, activity, value, stream_id)
     assert response.status == 200 and await response.read() == b""
     (rating,) = await teams.serving.state.feedback.list()
@@ -150,7 +155,9 @@ async def test_feedback_on_a_streamed_answer_is_stored_with_the_answer(teams: Te
         ({"actionName": "feedback", "actionValue": {"reaction": "like", "feedback": "{not json"}}, None),
     ],
 )
-async def test_bad_or_unknown_feedback_is_answered_200_and_stores_nothing(teams: Teams, value: Any, reply_to: str | None) -> None:
+async def test_bad_or_unknown_feedback_is_answered_200_and_stores_nothing(
+    teams: Teams, value: Any, reply_to: str | None
+) -> None:
     response = await _invoke(teams, teams.activity("x"), value, reply_to)
     assert response.status == 200 and await response.read() == b""
     assert await teams.serving.state.feedback.list() == []
@@ -201,7 +208,9 @@ async def test_welcome_when_installed_in_a_personal_chat(teams: Teams) -> None:
     assert welcome["text"] == messages.text("welcome", "en")
 
 
-async def test_a_stream_is_closed_in_time_and_the_answer_follows_whole(tmp_path: Path, own_capture: ConnectorCapture) -> None:
+async def test_a_stream_is_closed_in_time_and_the_answer_follows_whole(
+    tmp_path: Path, own_capture: ConnectorCapture
+) -> None:
     async for teams in _teams(tmp_path, own_capture, FakeLLM(ANSWER, delay_s=0.8), teams_stream_max_s=1.0):
         sent = await teams.turn(teams.activity("What is the hotel limit per night?"), messages_expected=2)
         closed, whole = [a for a in sent if a["type"] == "message"]
