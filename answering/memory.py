@@ -22,10 +22,16 @@ log = logging.getLogger(__name__)
 REMEMBERED = (Outcome.ANSWERED, Outcome.NO_MATCH)
 
 
-class Rewriter(Protocol):
-    """Turns a follow-up into a standalone question, given the conversation so far."""
+class Rewritten(Protocol):
+    @property
+    def question(self) -> str: ...
 
-    async def standalone_question(self, question: str, history: Sequence[Turn], language: str) -> str: ...
+
+class Rewriter(Protocol):
+    """Turns a follow-up into a standalone question, given the conversation so far
+    (``answering.followup.FollowupRewriter``)."""
+
+    async def standalone(self, question: str, history: Sequence[Turn], language: str) -> Rewritten: ...
 
 
 def cited_ref(citation: Citation) -> str:
@@ -64,7 +70,10 @@ class ConversationMemory:
         history = await self.history(key)
         if not history or self._rewriter is None:
             return question
-        return await self._rewriter.standalone_question(question, history, language)
+        rewrite = await self._rewriter.standalone(question, history, language)
+        if rewrite.question != question:
+            log.info("follow-up retrieved as a standalone question")
+        return rewrite.question
 
     async def remember(self, key: str | None, question: str, answer: Answer) -> None:
         if key is None or answer.outcome not in REMEMBERED:
