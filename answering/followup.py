@@ -112,9 +112,9 @@ MAX_ELLIPSIS_WORDS = 4
 """A question opening with a preposition is elliptic if it has at most this many words."""
 
 _ANAPHORA = frozenset(
-    "dafür dafuer davon dazu darauf daran damit dabei darüber darueber darin dort dorthin dahin da "
+    "dafür dafuer davon dazu darauf daran damit dabei darüber darueber darin danach davor dort dorthin dahin da "
     "dies diese dieser dieses diesen diesem derselbe dieselbe dasselbe ebenfalls "
-    "it its they them their there that this these those he she him her same such".split()
+    "it its they them their there that this these those ones he she him her same such".split()
 )
 _LOWERCASE_PRONOUNS = frozenset("er sie ihn ihm ihnen".split())
 """German personal pronouns, only lower case ("Sie" is the polite "you")."""
@@ -125,7 +125,7 @@ _EXPLETIVE_IT = frozenset("possible true necessary allowed ok okay enough worth"
 _NO_SUBJECT = frozenset(
     "viele wieviele hoch lange genau eigentlich mal gelten funktioniert passiert sieht steht "
     "much many long about exactly actually apply applies work works happen happens else "
-    "thanks danke ok okay".split()
+    "thanks danke ok okay up until above ab innerhalb pro per vielen get gets should may might could would".split()
 )
 """Content words to ``retrieval.lexical`` that still name no subject of their own."""
 
@@ -150,10 +150,9 @@ def _anaphora(words: Sequence[str]) -> list[str]:
         after = words[i + 1] if i + 1 < len(words) else ""
         if lower in _DEMONSTRATIVES:
             # An article is followed by its noun (capitalised in German) or an adjective; a
-            # pronoun by nothing, a stop word ("das auch", "die für"), or it opens the question
-            # before a verb ("Das kostet …").
-            opens_before_verb = i == 0 and after[:1].islower() and not after.endswith(_ADJECTIVE_ENDINGS)
-            if not after or _is_stop(after) or opens_before_verb:
+            # pronoun by nothing, a stop word ("das auch", "die für") or a verb ("die ausgezahlt").
+            before_verb = after[:1].islower() and not after.endswith(_ADJECTIVE_ENDINGS)
+            if not after or _is_stop(after) or before_verb:
                 found.append(word)
         elif word in _LOWERCASE_PRONOUNS:
             found.append(word)
