@@ -68,9 +68,7 @@ def score(entries: list[dict[str, Any]], questions: list[str], ranked: list[list
     """Per language: accuracy on follow-ups and on controls, and how many controls were left as is."""
     result: dict[str, Any] = {}
     for language in LANGUAGES:
-        rows = [
-            (e, q, r) for e, q, r in zip(entries, questions, ranked, strict=True) if e["lang"] == language
-        ]
+        rows = [(e, q, r) for e, q, r in zip(entries, questions, ranked, strict=True) if e["lang"] == language]
         follow = [e["expected_item"] in r for e, _, r in rows if not e.get("standalone")]
         first = [r[:1] == [e["expected_item"]] for e, _, r in rows if not e.get("standalone")]
         control = [e["expected_item"] in r for e, _, r in rows if e.get("standalone")]
@@ -88,7 +86,13 @@ def score(entries: list[dict[str, Any]], questions: list[str], ranked: list[list
 
 def llm_model(url: str, timeout_s: float, model: str) -> ChatModel:
     config = LLMConfig(
-        base_url=url, api_key="-", model=model, timeout_s=timeout_s, max_tokens=48, temperature=0.0, stop=("\n\n", "###")
+        base_url=url,
+        api_key="-",
+        model=model,
+        timeout_s=timeout_s,
+        max_tokens=48,
+        temperature=0.0,
+        stop=("\n\n", "###"),
     )
     return OpenAICompatibleModel(config)
 
