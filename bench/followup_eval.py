@@ -7,7 +7,8 @@ share of follow-ups whose question (as rewritten by each mode) has the expected 
 the top 3 documents of hybrid retrieval. Modes: ``as_is`` (the follow-up alone, the baseline),
 ``fallback:<form>`` (the deterministic rewrite, every form of ``answering.followup.FallbackForm``)
 and, with ``--llm-url``, ``llm`` (the model at that OpenAI-compatible server, e.g. the embedded
-llama.cpp server; an unusable answer falls back as in production). Controls are standalone
+llama.cpp server; an unusable answer falls back as in production) and ``llm:unchecked`` (the
+model's first line used without the checks, to show what the checks are worth). Controls are standalone
 questions after an unrelated first question: they must be left as they are.
 """
 
@@ -20,6 +21,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -84,6 +86,27 @@ def score(entries: list[dict[str, Any]], questions: list[str], ranked: list[list
     return result
 
 
+class RecordingModel:
+    """Passes a model's stream through and keeps what it said, for the ``llm:unchecked`` row."""
+
+    def __init__(self, inner: ChatModel) -> None:
+        self.inner = inner
+        self.replies: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    async def stream(self, messages: list[dict[str, str]]) -> AsyncIterator[str]:
+        self.replies.append("")
+        async for delta in self.inner.stream(messages):
+            self.replies[-1] += delta
+            yield delta
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 def llm_model(url: str, timeout_s: float, model: str) -> ChatModel:
     config = LLMConfig(
         base_url=url,
@@ -122,11 +145,19 @@ def main() -> int:
         rewrites = asyncio.run(rewrite_all(FollowupRewriter(None, fallback_form=form), entries))
         questions[f"fallback:{form}"] = [r.question for r, _ in rewrites]
     if args.llm_url:
-        llm = llm_model(args.llm_url, args.llm_timeout, args.llm_model)
+        llm = RecordingModel(llm_model(args.llm_url, args.llm_timeout, args.llm_model))
         rewriter = FollowupRewriter(llm, timeout_s=args.llm_timeout, fallback_form=DEFAULT_FORM)
         rewrites = asyncio.run(rewrite_all(rewriter, entries))
         asyncio.run(llm.close())
         questions["llm"] = [r.question for r, _ in rewrites]
+        # What retrieval would get if the model's first line were trusted (the follow-up if it said nothing).
+        replies = iter(llm.replies)
+        questions["llm:unchecked"] = [
+            (next(replies).strip().split("\n")[0] or e["followup"])
+            if r.reason not in ("no_history", "standalone")
+            else r.question
+            for e, (r, _) in zip(entries, rewrites, strict=True)
+        ]
         called = [s for (r, s) in rewrites if r.reason not in ("no_history", "standalone")]
         details["llm"] = {
             "reasons": dict(Counter(str(r.reason) for r, _ in rewrites)),
