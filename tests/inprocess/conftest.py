@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from access import PrincipalResolver
 from answering.assistant import Assistant
+from answering.followup import FollowupRewriter
 from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.model import ChatModel
@@ -102,7 +103,7 @@ def serving_for(data: Path, llm: ChatModel, with_index: bool = True) -> Serving:
     audit = AuditTrail(AuditSettings(directory=data / "audit", key=b"k" * 32))
     directory = FakeDirectory(GROUPS)
     state = open_sqlite_state(data / "state")
-    memory = ConversationMemory(state.conversations)
+    memory = ConversationMemory(state.conversations, FollowupRewriter(None))
     assistant = Assistant(PrincipalResolver(directory, TENANT), answers, audit, metrics=metrics, memory=memory)
     return Serving(assistant, live, metrics, state, directory)
 

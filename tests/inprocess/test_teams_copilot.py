@@ -232,3 +232,28 @@ async def test_a_refused_stream_falls_back_to_one_plain_message(
         assert len(delivered) == 1 and "120 EUR per night" in delivered[0]["text"]
         assert _stream_info(delivered[0]) is None
         assert cited_urls(delivered[0]) == ["https://contoso.sharepoint.com/doc1"]
+
+
+async def test_a_follow_up_that_names_nothing_is_answered_from_the_conversation(teams: Teams) -> None:
+    first = teams.activity("How many vacation days carry over?", "groupChat")
+    sent = await teams.turn(first)
+    assert cited_urls([a for a in sent if a["type"] == "message"][0]) == ["https://contoso.sharepoint.com/doc2"]
+    follow_up = dict(first, text="And until when?", id="f2")
+    sent = await teams.turn(follow_up, messages_expected=2)
+    answer = [a for a in sent if a["type"] == "message"][-1]
+    assert cited_urls(answer) == ["https://contoso.sharepoint.com/doc2"], "retrieved with the previous question"
+    assert "vacation" in teams.llm.calls[-1][-1]["content"].lower()
+
+
+async def test_a_rooms_history_holds_only_what_the_room_was_shown(teams: Teams) -> None:
+    activity = teams.activity("salary bands hotel perks", "groupChat")
+    activity["from"]["aadObjectId"] = "hanna"  # may read the HR document; Anna, also in the room, may not
+    teams.capture.set_roster(
+        activity["conversation"]["id"], [{"id": "29:a", "aadObjectId": "anna"}, {"id": "29:h", "aadObjectId": "hanna"}]
+    )
+    await teams.turn(activity)
+    assert teams.capture.followups_to("hanna"), "the fuller answer went 1:1"
+    history = await teams.serving.state.conversations.history(f"groupChat:{activity['conversation']['id']}")
+    assert [t.role for t in history] == ["user", "assistant"]
+    assert all("Salary Bands" not in ref for ref in history[1].cited)
+    assert messages.text("room_narrower", "en") in history[1].text
