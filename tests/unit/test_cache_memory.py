@@ -19,36 +19,11 @@ from access.resolver import PrincipalResolver, UserInfo
 from bot.rooms import RosterCache
 from caching import TTLCache
 from connectors.sharepoint import SharePointSource, SourceOptions
+from tests.unit.test_ttl_cache import Clock, Loader
 
 N_KEYS = 100_000
 CHECKPOINT = 10_000
 BOUND = 1_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Loader:
-    """Counts its calls; each waits for ``release`` (if given) and returns or raises."""
-
-    def __init__(self, value: Any = "value", error: Exception | None = None) -> None:
-        self.value = value
-        self.error = error
-        self.calls = 0
-        self.release: asyncio.Event | None = None
-
-    async def __call__(self) -> Any:
-        self.calls += 1
-        if self.release is not None:
-            await self.release.wait()
-        if self.error is not None:
-            raise self.error
-        return self.value
 
 
 # --- memory stays bounded after 100,000 distinct keys ---------------------------------------

@@ -19,10 +19,6 @@ import pytest
 from access.resolver import UnknownUser
 from caching import TTLCache
 
-N_KEYS = 100_000
-CHECKPOINT = 10_000
-BOUND = 1_000
-
 
 class Clock:
     def __init__(self) -> None:
