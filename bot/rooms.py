@@ -89,9 +89,9 @@ class Rosters:
         return members
 
 
-async def send_privately(context: TurnContext, message: Activity) -> str | None:
-    """A proactive 1:1 message to the asker (Bot Connector create conversation + send); the id
-    of the sent message, or ``None`` when it could not be sent."""
+async def send_privately(context: TurnContext, message: Activity) -> tuple[str, str | None] | None:
+    """A proactive 1:1 message to the asker (Bot Connector create conversation + send): the new
+    conversation's id and the sent message's id, or ``None`` when it could not be sent."""
     activity = context.activity
     connector = connector_of(context)
     sender = activity.from_property
@@ -117,4 +117,4 @@ async def send_privately(context: TurnContext, message: Activity) -> str | None:
     except Exception as exc:  # noqa: BLE001 - the room is told that it did not work
         log.warning("could not send the private follow-up: %s", type(exc).__name__)
         return None
-    return str(getattr(sent, "id", "") or "") or created.id
+    return created.id, (str(getattr(sent, "id", "") or "") or None)

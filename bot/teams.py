@@ -177,10 +177,13 @@ class TeamsBot:
         except TimeoutError:
             await context.send_activity(messages.text("timeout", language))
 
-    async def _remember_sent(self, context: TurnContext, answer: Answer, message_id: str | None, user: str) -> None:
+    async def _remember_sent(
+        self, context: TurnContext, answer: Answer, message_id: str | None, user: str, conversation: str | None = None
+    ) -> None:
         if self._feedback is None:
             return
-        conversation = context.activity.conversation.id if context.activity.conversation else ""
+        if conversation is None:
+            conversation = context.activity.conversation.id if context.activity.conversation else ""
         cited = tuple(f"{c.drive_id}/{c.item_id}" for c in answer.citations)
         await self._feedback.sent(conversation, message_id, answer.answer_id, cited, self._assistant.pseudonym(user))
 
@@ -191,8 +194,10 @@ class TeamsBot:
         )
         text = answer.text
         if answer.followup is not None:
-            private_id = await send_privately(context, answer_message(answer.followup, activity.channel_id))
-            text += "\n\n" + messages.text("followup_sent" if private_id else "followup_failed", answer.language)
+            private = await send_privately(context, answer_message(answer.followup, activity.channel_id))
+            text += "\n\n" + messages.text("followup_sent" if private else "followup_failed", answer.language)
+            if private is not None:
+                await self._remember_sent(context, answer.followup, private[1], user, conversation=private[0])
         sent = await context.send_activity(answer_message(answer, activity.channel_id, text))
         await self._remember_sent(context, answer, sent.id if sent is not None else None, user)
 

@@ -252,7 +252,13 @@ async def test_a_rooms_history_holds_only_what_the_room_was_shown(teams: Teams) 
         activity["conversation"]["id"], [{"id": "29:a", "aadObjectId": "anna"}, {"id": "29:h", "aadObjectId": "hanna"}]
     )
     await teams.turn(activity)
-    assert teams.capture.followups_to("hanna"), "the fuller answer went 1:1"
+    (private,) = teams.capture.followups_to("hanna")  # the fuller answer went 1:1
+    assert private["channelData"]["feedbackLoop"] == {"type": "default"}
+    rate_private = dict(activity, conversation={**activity["conversation"], "id": private["conversation"]["id"]})
+    value = {"actionName": "feedback", "actionValue": {"reaction": "like"}}
+    assert (await _invoke(teams, rate_private, value, private["_returned_id"])).status == 200
+    (rating,) = await teams.serving.state.feedback.list()
+    assert "drive3/item3" in rating.cited, "the rating is of the private answer, which cited the HR document"
     history = await teams.serving.state.conversations.history(f"groupChat:{activity['conversation']['id']}")
     assert [t.role for t in history] == ["user", "assistant"]
     assert all("Salary Bands" not in ref for ref in history[1].cited)

@@ -51,9 +51,10 @@ class ConnectorCapture:
             with self._lock:
                 self._activities[conversation].append(body)
             return web.json_response({"error": {"code": code, "message": code}}, status=self.refuse_streaming)
+        body["_returned_id"] = body.get("id") or uuid.uuid4().hex
         with self._lock:
             self._activities[conversation].append(body)
-        return web.json_response({"id": body.get("id") or uuid.uuid4().hex})
+        return web.json_response({"id": body["_returned_id"]})
 
     async def _members(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
