@@ -31,7 +31,7 @@ test: venv
 
 # The fast tier: pure unit tests and in-process server tests (no processes started), under 2 minutes.
 test-unit: venv
-	$(PY) -m pytest -m unit -q
+	$(PY) -m pytest -m unit -q -n 2
 
 # Everything but the slowest integration tests (the red team).
 test-fast: venv
