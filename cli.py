@@ -27,7 +27,8 @@ from answering.assistant import Room
 from audit import install_redaction, verify_trail
 from audit.trail import load_or_create_key, pseudonym
 from composition import build_ingestion, build_serving, create_app
-from retrieval.ingest import SyncState, format_report
+from retrieval.ingest import SyncState
+from retrieval.sync_report import format_report
 from retrieval.types import Hit
 from settings import Settings
 from sizing.cli import add_size_parser, run_size

@@ -20,14 +20,14 @@ PACKAGES = (
     "devtenant",
 )
 PROSE = {"devtenant/seed/texts.py"}  # document texts, not code
-MAX_LINES = 420
+MAX_LINES = 400
 
 
 def test_import_contracts_are_kept() -> None:
     lint = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "broken" not in result.stdout.lower() or " 0 broken" in result.stdout.lower()
+    assert "0 broken" in result.stdout, result.stdout[-2000:]
 
 
 def test_no_module_is_too_long() -> None:

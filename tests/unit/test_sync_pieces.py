@@ -23,9 +23,10 @@ from connectors.permissions import PermissionMapping
 from connectors.resilience import RetryPolicy, parse_retry_after, retry_delay, with_retries
 from connectors.site_pages import page_html, pages_drive_id, site_of_pages_drive
 from retrieval.extract import default_registry
-from retrieval.ingest import Ingestor, SyncReport, SyncState, format_report
+from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import SnapshotStore
 from retrieval.source import Change, Checkpoint, CursorReset, Delete, ItemGone, Upsert
+from retrieval.sync_report import SyncReport, format_report
 from retrieval.types import DocumentRef
 
 POLICY = RetryPolicy(max_attempts=5, base_delay_s=1.0, max_backoff_s=8.0, max_retry_after_s=900.0)
