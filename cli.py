@@ -25,14 +25,15 @@ from access import DirectoryUnavailable, UnknownUser
 from answering.answer import Outcome, answer_json
 from answering.assistant import Room
 from audit import install_redaction, verify_trail
+from audit.postgres_trail import PostgresAuditTrail, verify_postgres_trail
 from audit.trail import load_or_create_key, pseudonym
-from composition import build_ingestion, build_serving, create_app
+from composition import audit_settings, build_ingestion, build_serving, build_state, create_app
 from retrieval.ingest import SyncState
 from retrieval.sync_report import format_report
 from retrieval.types import Hit
 from settings import Settings
 from sizing.cli import add_size_parser, run_size
-from state import open_sqlite_state
+from state import StateStoreError
 
 log = logging.getLogger("assistant")
 
@@ -152,6 +153,8 @@ def run_audit(settings: Settings, action: str, user: str | None) -> int:
     if action == "pseudonym":
         print(pseudonym(key, "user", user or ""))
         return 0
+    if settings.database_url is not None:
+        return asyncio.run(_verify_postgres_audit(settings, key))
     result = verify_trail(directory, key)
     for problem in result.problems:
         print(f"PROBLEM {problem}")
@@ -160,11 +163,34 @@ def run_audit(settings: Settings, action: str, user: str | None) -> int:
     return 0 if result.ok else 1
 
 
+async def _verify_postgres_audit(settings: Settings, key: bytes) -> int:
+    """The one chain all replicas write in PostgreSQL, and what this host's spool still holds."""
+    state, db = build_state(settings)
+    assert db is not None
+    try:
+        result = await verify_postgres_trail(db, key)
+    except StateStoreError as error:
+        print(f"cannot read the audit trail: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await state.aclose()
+    for problem in result.problems:
+        print(f"PROBLEM {problem}")
+    verdict = "intact" if result.ok else f"NOT intact ({len(result.problems)} problems)"
+    pending = PostgresAuditTrail(audit_settings(settings), db).pending()
+    waiting = f"; {pending} records wait in this host's spool" if pending else ""
+    print(f"audit trail {verdict}: {result.records} records in PostgreSQL; head {result.head}{waiting}")
+    return 0 if result.ok else 1
+
+
 async def run_feedback(settings: Settings, since: datetime | None, as_json: bool) -> int:
     """Ratings of answers (Teams and web part) and the like/dislike ratio."""
-    state = open_sqlite_state(settings.data_dir / "state")
+    state, _ = build_state(settings)
     try:
         ratings = await state.feedback.list(since)
+    except StateStoreError as error:
+        print(f"cannot read feedback: {error}", file=sys.stderr)
+        return 2
     finally:
         await state.aclose()
     likes = sum(r.reaction == "like" for r in ratings)

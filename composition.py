@@ -31,6 +31,7 @@ from answering.memory import ConversationMemory
 from answering.metrics import AnswerMetrics
 from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
+from audit.postgres_trail import PostgresAuditTrail
 from bot.activity_endpoint import ActivityEndpoint
 from bot.ask_api import AskEndpoint
 from bot.entra_auth import EntraTokenValidator
@@ -52,6 +53,9 @@ from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import LiveIndex, SnapshotStore
 from settings import LOOPBACK_HOSTS, Settings
 from state import StateStores, open_sqlite_state
+from state.fallback import FallbackDeliveryGuard
+from state.postgres import open_postgres_state
+from state.postgres_database import PostgresDatabase
 
 log = logging.getLogger("assistant")
 
@@ -135,6 +139,26 @@ def audit_settings(settings: Settings) -> AuditSettings:
     )
 
 
+def build_state(settings: Settings) -> tuple[StateStores, PostgresDatabase | None]:
+    """SQLite in ``DATA_DIR/state`` by default; with ``DATABASE_URL`` the PostgreSQL stores (and
+    the database, which the audit trail shares). PostgreSQL is connected by ``StateStores.start``."""
+    if settings.database_url is None:
+        return open_sqlite_state(settings.data_dir / "state"), None
+    db = PostgresDatabase(
+        settings.database_url.get_secret_value(),
+        max_size=settings.database_pool_max_size,
+        timeout_s=settings.database_timeout_s,
+    )
+    return open_postgres_state(db), db
+
+
+def build_audit_trail(settings: Settings, db: PostgresDatabase | None) -> AuditTrail:
+    """Day files in AUDIT_DIR, or with ``DATABASE_URL`` one chain in PostgreSQL for every replica."""
+    if db is None:
+        return AuditTrail(audit_settings(settings))
+    return PostgresAuditTrail(audit_settings(settings), db)
+
+
 # --- serving -------------------------------------------------------------------------------------
 
 
@@ -150,12 +174,22 @@ class Serving:
     closers: list[Closer] = field(default_factory=list)
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Ready once an index snapshot is loaded (``bot.server.Readiness``)."""
+        """Ready once an index snapshot is loaded (``bot.server.Readiness``). The state backend's
+        health is reported but does not make the replica unready: without its database a replica
+        still answers (without history), and taking every replica out would stop all answers."""
         index = self.live_index.index
         return index is not None, {
             "snapshot": self.live_index.snapshot_id,
             "chunks": len(index) if index is not None else 0,
+            "state": self.state.health(),
         }
+
+    async def start(self) -> None:
+        """Connect the state backend (migrating it) and move audit records that waited."""
+        await self.state.start()
+        audit = self.assistant.audit
+        if isinstance(audit, PostgresAuditTrail):
+            await audit.flush()
 
     async def demo_users(self) -> list[dict[str, Any]]:
         """The tenant's users for the dev page's picker (dev mode only)."""
@@ -215,11 +249,11 @@ def build_serving(settings: Settings) -> Serving:
     )
     metrics = AnswerMetrics()
     metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
-    state = open_sqlite_state(settings.data_dir / "state")
+    state, db = build_state(settings)
     assistant = Assistant(
         resolver,
         answers,
-        AuditTrail(audit_settings(settings)),
+        build_audit_trail(settings, db),
         max_room_members=settings.room_max_members,
         metrics=metrics,
         memory=ConversationMemory(
@@ -297,6 +331,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
         built = serving if serving is not None else await asyncio.to_thread(build_serving, settings)
         with contextlib.suppress(FileNotFoundError):
             built.live_index.refresh()
+        await built.start()
         bot = TeamsBot(
             built.assistant,
             settings.answer_timeout_s,
@@ -311,7 +346,9 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             log.warning("no bot credentials: /api/messages accepts unauthenticated activities (local use only)")
         provide(
             app,
-            messages=ActivityEndpoint(bot, gate, sdk_configuration(settings), turns, built.state.delivery),
+            messages=ActivityEndpoint(
+                bot, gate, sdk_configuration(settings), turns, FallbackDeliveryGuard(built.state.delivery)
+            ),
             ask=AskEndpoint(built.assistant, token_validator(settings), settings.dev_mode, settings.max_question_chars),
             readiness=built,
             metrics=built.metrics.registry,

@@ -110,6 +110,13 @@ class Settings(BaseSettings):
     audit_key: SecretStr | None = None
     audit_dir: Path | None = None
 
+    # Shared state (PostgreSQL) -------------------------------------------------------------------
+    database_url: SecretStr | None = None
+    """postgresql://user:password@host:5432/db: conversation history, feedback, the delivery guard
+    and the audit chain in PostgreSQL, shared by every replica. Unset: SQLite/files in DATA_DIR."""
+    database_pool_max_size: int = Field(default=10, gt=0, le=200)
+    database_timeout_s: float = Field(default=3.0, gt=0)
+
     # SharePoint sync -----------------------------------------------------------------------------
     sync_concurrency: int = Field(default=4, gt=0, le=64)
     sync_checkpoint_interval_s: float = Field(default=60.0, ge=0)
@@ -199,6 +206,14 @@ class Settings(BaseSettings):
                 problems.append(f"{name.upper()} must be an http(s) URL, got {getattr(self, name)!r}")
         if self.audit_key is not None and len(self.audit_key_bytes or b"") < 16:
             problems.append("AUDIT_KEY must be at least 32 hex characters (16 bytes)")
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            if not url.startswith(("postgresql://", "postgres://")):
+                problems.append("DATABASE_URL must be a postgresql:// URL")
+            if self.audit_level != "none" and self.audit_key is None:
+                problems.append(
+                    "DATABASE_URL needs AUDIT_KEY: every replica must chain and pseudonymise with the same key"
+                )
         for name, keys in self.sharepoint_site_group_map.items():
             bad = [k for k in keys if not k.startswith(("user:", "group:", "tenant:"))]
             if bad:

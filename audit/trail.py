@@ -19,7 +19,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -176,9 +176,14 @@ class AuditTrail:
                 self._prune(now)
             self._write(body, now, _last_record(directory))
 
-    def _write(self, body: dict[str, Any], now: datetime, last: dict[str, Any] | None) -> dict[str, Any]:
+    def chained(self, body: dict[str, Any], last: dict[str, Any] | None) -> dict[str, Any]:
+        """``body`` as the record after ``last`` (the chain head): with ``seq``, ``prev`` and ``mac``."""
         body = {"seq": (last["seq"] + 1) if last else 1, **body, "prev": last["mac"] if last else GENESIS}
         body["mac"] = _mac(self._key, body["prev"], {k: v for k, v in body.items() if k != "mac"})
+        return body
+
+    def _write(self, body: dict[str, Any], now: datetime, last: dict[str, Any] | None) -> dict[str, Any]:
+        body = self.chained(body, last)
         path = self.settings.directory / f"{_FILE_PREFIX}{now.date().isoformat()}.jsonl"
         line = json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -238,44 +243,57 @@ def verify_trail(directory: Path, key: bytes | None = None) -> VerifyResult:
     """Check every record's MAC and the chain (order, gaps, removals covered by retention)."""
     key = key or load_or_create_key(directory)
     result = VerifyResult()
+
+    def lines() -> Iterator[tuple[str, str]]:
+        for path in _files(directory):
+            result.files += 1
+            try:
+                text = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                result.problems.append(f"{path.name}: unreadable ({type(exc).__name__})")
+                yield "", ""  # a break in the chain
+                continue
+            for number, line in enumerate(text, 1):
+                yield f"{path.name}:{number}", line
+
+    return verify_lines(lines(), key, result)
+
+
+def verify_lines(lines: Iterable[tuple[str, str]], key: bytes, result: VerifyResult | None = None) -> VerifyResult:
+    """Check a chain given as (where, JSON line) in chain order; where ``""`` marks a break
+    (unreadable storage) after which the chain is not checked against what came before."""
+    result = result or VerifyResult()
     expected_prev: str | None = None
     expected_seq: int | None = None
     first: tuple[str, dict[str, Any]] | None = None
     retention: list[dict[str, Any]] = []
-    for path in _files(directory):
-        result.files += 1
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            result.problems.append(f"{path.name}: unreadable ({type(exc).__name__})")
+    for where, line in lines:
+        if not where:
+            expected_prev = expected_seq = None
             continue
-        for number, line in enumerate(lines, 1):
-            where = f"{path.name}:{number}"
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                mac, prev, seq = record["mac"], record["prev"], record["seq"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                result.problems.append(f"{where}: not an audit record")
-                expected_prev = expected_seq = None
-                continue
-            result.records += 1
-            body = {k: v for k, v in record.items() if k != "mac"}
-            if not hmac.compare_digest(_mac(key, str(prev), body), str(mac)):
-                result.problems.append(f"{where}: record {seq} was altered (MAC mismatch)")
-            if first is None:
-                first = (where, record)
-            elif expected_seq is not None and seq != expected_seq:
-                result.problems.append(
-                    f"{where}: record {seq} follows record {expected_seq - 1} (removed or reordered)"
-                )
-            elif expected_prev is not None and prev != expected_prev:
-                result.problems.append(f"{where}: record {seq} does not chain to the record before it")
-            if record.get("type") == "retention":
-                retention.append(record)
-            expected_prev, expected_seq = str(mac), int(seq) + 1
-            result.head = str(mac)
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            mac, prev, seq = record["mac"], record["prev"], record["seq"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            result.problems.append(f"{where}: not an audit record")
+            expected_prev = expected_seq = None
+            continue
+        result.records += 1
+        body = {k: v for k, v in record.items() if k != "mac"}
+        if not hmac.compare_digest(_mac(key, str(prev), body), str(mac)):
+            result.problems.append(f"{where}: record {seq} was altered (MAC mismatch)")
+        if first is None:
+            first = (where, record)
+        elif expected_seq is not None and seq != expected_seq:
+            result.problems.append(f"{where}: record {seq} follows record {expected_seq - 1} (removed or reordered)")
+        elif expected_prev is not None and prev != expected_prev:
+            result.problems.append(f"{where}: record {seq} does not chain to the record before it")
+        if record.get("type") == "retention":
+            retention.append(record)
+        expected_prev, expected_seq = str(mac), int(seq) + 1
+        result.head = str(mac)
     if first is not None:
         where, record = first
         if record["seq"] != 1 or record["prev"] != GENESIS:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from state.conversations import ConversationStore
 from state.dedup import DeliveryGuard
@@ -22,14 +23,28 @@ class StateStoreError(Exception):
     """The state backend cannot be opened or used; the message names the database and the cause."""
 
 
+async def _nothing() -> None:
+    return None
+
+
+def _embedded() -> dict[str, Any]:
+    return {"backend": "sqlite", "available": True}
+
+
 @dataclass(frozen=True)
 class StateStores:
-    """The three stores of one backend, and how to close it (connections, worker threads)."""
+    """The three stores of one backend, how to start it (connect, migrate; a no-op for SQLite,
+    which opens at construction), how to close it, and its health for ``/readyz``."""
 
     conversations: ConversationStore
     feedback: FeedbackStore
     delivery: DeliveryGuard
     closer: Callable[[], Awaitable[None]]
+    starter: Callable[[], Awaitable[None]] = _nothing
+    health: Callable[[], dict[str, Any]] = field(default=_embedded)
+
+    async def start(self) -> None:
+        await self.starter()
 
     async def aclose(self) -> None:
         await self.closer()
