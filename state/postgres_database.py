@@ -188,14 +188,14 @@ class PostgresDatabase:
                 self.last_error = str(error)
                 raise
             except OUTAGE_ERRORS as error:
-                self._mark_unavailable(error)
+                await self._mark_unavailable(error)
                 raise StateStoreError(f"PostgreSQL state database unreachable: {self.last_error}") from error
             except (asyncpg.PostgresError, ValueError) as error:  # bad credentials, bad URL
-                self._mark_unavailable(error)
+                await self._mark_unavailable(error)
                 raise StateStoreError(f"cannot open the PostgreSQL state database: {self.last_error}") from error
             return self._pool
 
-    def _mark_unavailable(self, error: BaseException) -> None:
+    async def _mark_unavailable(self, error: BaseException) -> None:
         self.last_error = f"{type(error).__name__}: {error}"[:300]
         if self.available:
             self.available = False
@@ -206,7 +206,7 @@ class PostgresDatabase:
                 self._probe_interval_s,
             )
         if self._pool is not None:
-            self._pool.expire_connections()
+            await self._pool.expire_connections()
 
     def _mark_available(self) -> None:
         if not self.available:
@@ -227,11 +227,11 @@ class PostgresDatabase:
             except (asyncpg.ConnectionDoesNotExistError, asyncpg.InterfaceError) as error:
                 # A pooled connection that died with a server restart: retry once on a new one.
                 if attempt == 2:
-                    self._mark_unavailable(error)
+                    await self._mark_unavailable(error)
                     raise StateStoreError(f"PostgreSQL state database unreachable: {self.last_error}") from error
-                pool.expire_connections()
+                await pool.expire_connections()
             except OUTAGE_ERRORS as error:
-                self._mark_unavailable(error)
+                await self._mark_unavailable(error)
                 raise StateStoreError(f"PostgreSQL state database unreachable: {self.last_error}") from error
             except asyncpg.PostgresError as error:
                 raise StateStoreError(f"PostgreSQL state database: {type(error).__name__}: {error}") from error
@@ -245,7 +245,7 @@ class PostgresDatabase:
         except StateStoreError:
             return
         except OUTAGE_ERRORS as error:
-            self._mark_unavailable(error)
+            await self._mark_unavailable(error)
             return
         self._mark_available()
 

@@ -17,6 +17,7 @@ import requests
 from devstack.processes import REPO, Stack, free_port, run_sync, start_app, start_stack
 from tests.integration.activities import teams_message
 from tests.integration.capture import ConnectorCapture
+from tests.pg_server import PostgresServer, pg_bin
 
 MODELS = REPO / ".local" / "models"
 
@@ -194,3 +195,15 @@ def teams(
     running: Running, capture: ConnectorCapture, users: dict[str, dict[str, Any]], manifest: dict[str, Any]
 ) -> TeamsChannel:
     return TeamsChannel(running, capture, users, manifest["tenant"]["id"])
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on a loopback port for the whole session (tests/pg_server.py)."""
+    if pg_bin() is None:
+        pytest.skip("PostgreSQL binaries not found (apt-get install postgresql; .ci/run installs it)")
+    server = PostgresServer.create()
+    try:
+        yield server
+    finally:
+        server.destroy()
