@@ -70,7 +70,9 @@ class PostgresServer:
             shutil.chown(root, "postgres", "postgres")
         server = cls(bin_dir, root, free_port())
         subprocess.run(
-            _as_postgres([str(bin_dir / "initdb"), "-D", str(server.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            _as_postgres(
+                [str(bin_dir / "initdb"), "-D", str(server.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+            ),
             check=True,
             capture_output=True,
             timeout=120,
@@ -104,7 +106,9 @@ class PostgresServer:
             "-c",
             "max_connections=200",
         ]
-        self.process = subprocess.Popen(_as_postgres(args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            _as_postgres(args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             ready = subprocess.run(
