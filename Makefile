@@ -26,6 +26,8 @@ venv: $(STAMP)
 run: venv
 	$(PY) -m devstack
 
+# The PostgreSQL tests (tests/integration/test_state_postgres.py, test_replicas.py) start their own
+# server from /usr/lib/postgresql/*/bin (or PG_BIN); .ci/run installs the package when missing.
 test: venv
 	$(PY) -m pytest
 

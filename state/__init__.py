@@ -2,8 +2,9 @@
 
 Each kind of state has one protocol (:class:`ConversationStore`, :class:`FeedbackStore`,
 :class:`DeliveryGuard`); :func:`open_sqlite_state` opens the embedded default, SQLite files in a
-directory under ``DATA_DIR``. A PostgreSQL backend (``DATABASE_URL``, for several replicas) is to
-implement the same protocols and pass the same contract tests (``tests/unit/test_state_contract.py``).
+directory under ``DATA_DIR``. :func:`state.postgres.open_postgres_state` the shared one
+in PostgreSQL (``DATABASE_URL``, for several replicas). Both pass the same contract tests
+(``tests/unit/test_state_contract.py``; PostgreSQL's run in ``tests/integration``).
 """
 
 from state.conversations import ConversationStore, HistoryLimits, Role, Turn, approx_tokens, bound_history

@@ -10,7 +10,7 @@ event loop never waits on disk. Times are stored as integer microseconds since t
 exact on the way back.
 
 The schema is versioned with ``PRAGMA user_version`` and applied by :data:`MIGRATIONS` (one
-tuple of statements per version); the PostgreSQL backend is to mirror the same versions.
+tuple of statements per version); ``state.postgres_database`` mirrors version 1.
 """
 
 from __future__ import annotations

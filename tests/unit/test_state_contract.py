@@ -1,8 +1,9 @@
 """Contract tests of the state stores, written once and run against every backend.
 
-``BACKENDS`` lists how to open each one on fresh, private storage; only SQLite exists now. A
-PostgreSQL backend adds an entry (skipped where no server is configured) and must pass the same
-tests. Backend-specific checks (files, schema, error messages) are in ``test_state_sqlite.py``.
+``BACKENDS`` lists how to open each embedded backend on fresh, private storage (SQLite).
+The PostgreSQL backend runs the same tests in ``tests/integration/test_state_postgres.py``, which
+imports them and overrides ``opener`` with a fresh database on a real server, so this unit tier
+needs none. Backend-specific checks (files, schema, error messages) are in ``test_state_sqlite.py``.
 """
 
 from __future__ import annotations
