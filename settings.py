@@ -43,7 +43,10 @@ def split_sites(raw: str) -> list[str]:
 class Settings(BaseSettings):
     """Everything the assistant can be configured with."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, env_ignore_empty=True)
+    # hide_input_in_errors: a validation error would otherwise quote the input, secrets included.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", populate_by_name=True, env_ignore_empty=True, hide_input_in_errors=True
+    )
 
     # Graph (app-only) -------------------------------------------------------------------------
     azure_tenant_id: str | None = None

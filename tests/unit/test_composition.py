@@ -39,6 +39,7 @@ def test_serving_builds_the_assistant_with_its_audit_trail(tmp_path: Path) -> No
     try:
         assert serving.assistant.audit is not None
         assert (tmp_path / "audit" / ".key").is_file()
-        assert serving.readiness() == (False, {"snapshot": None, "chunks": 0})
+        state = {"backend": "sqlite", "available": True}
+        assert serving.readiness() == (False, {"snapshot": None, "chunks": 0, "state": state})
     finally:
         asyncio.run(serving.close())
