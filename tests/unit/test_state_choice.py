@@ -16,10 +16,18 @@ from state import StateStoreError
 from state.fallback import FallbackDeliveryGuard, MemoryDeliveryGuard
 from state.postgres import PostgresDeliveryGuard
 from state.postgres_database import PostgresDatabase
-from tests.unit.test_settings_and_validation import env  # noqa: F401 - the fixture
+from tests.unit.test_settings_and_validation import ALIASES
 from tests.unit.test_state_contract import Clock
 
 KEY = "ab" * 32
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment with none of the assistant's variables set."""
+    for name in ALIASES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
 
 
 def test_without_database_url_the_state_is_sqlite_in_data_dir(env: pytest.MonkeyPatch, tmp_path: Path) -> None:
