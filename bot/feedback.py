@@ -17,7 +17,7 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 
-from state import AnsweredMessage, Feedback, FeedbackStore
+from state import AnsweredMessage, Feedback, FeedbackStore, StateStoreError
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,15 @@ class FeedbackRecorder:
             log.exception("could not remember the answer message for feedback")
 
     async def rated(self, activity: Activity, asker: str) -> bool:
-        """Store the rating in ``activity`` (a submitAction invoke); False when nothing was stored."""
+        """Store the rating in ``activity`` (a submitAction invoke); False when nothing was stored
+        (also while the state database is unavailable: the rating is lost, and logged)."""
+        try:
+            return await self._rated(activity, asker)
+        except StateStoreError as error:
+            log.warning("feedback not stored: %s", error)
+            return False
+
+    async def _rated(self, activity: Activity, asker: str) -> bool:
         rating = rating_of(activity.value)
         conversation = activity.conversation.id if activity.conversation else ""
         if rating is None or not activity.reply_to_id:

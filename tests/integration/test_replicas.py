@@ -274,6 +274,10 @@ def test_the_database_stopped_and_started_again(replicas: Replicas) -> None:
             time.sleep(0.5)
         body = replicas.readyz(0)
         assert body["ready"] is True and body["state"]["available"] is False and body["state"]["error"]
+        # A rating given now is answered as Teams requires (200) and its loss is logged.
+        answer["conversation"] = first["conversation"]
+        _feedback(replicas, 1, answer, "like", "während des Ausfalls")
+        assert "feedback not stored" in replicas.log(1)
     finally:
         replicas.postgres.start()
     deadline = time.monotonic() + 30
@@ -296,14 +300,32 @@ def test_the_database_stopped_and_started_again(replicas: Replicas) -> None:
 def test_a_replica_killed_mid_conversation_and_the_other_continues(replicas: Replicas) -> None:
     first = replicas.message(QUESTION)
     replicas.turn(0, first)
+    cid = first["conversation"]["id"]
     child = replicas.children[0]
     assert child is not None
-    child.process.send_signal(signal.SIGKILL)
-    child.process.wait(10)
+    # Replica 0 is killed while it streams the answer to the second question.
+    replicas.llm.standin.delay_s = 1.5
+    try:
+        in_flight = replicas.message(FOLLOWUP, first["conversation"])
+        seen = len(replicas.capture.activities(cid))
+        assert replicas.post(0, in_flight).status_code == 202
+        deadline = time.monotonic() + 30
+        while len(replicas.capture.activities(cid)) == seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(replicas.capture.activities(cid)) > seen, "the turn did not start"
+        child.process.send_signal(signal.SIGKILL)
+        child.process.wait(10)
+    finally:
+        replicas.llm.standin.delay_s = 0.02
+    assert len(replicas.replies(cid)) == 1  # the killed turn never got its final message
+    # Teams redelivers the unanswered activity to the other replica: its claim is held (a
+    # duplicate is judged worse than a lost answer, state/dedup.py), so it is acknowledged only.
+    assert replicas.post(1, in_flight).status_code == 200
+    # The person asks again; the other replica answers with the history replica 0 wrote.
     calls_before = len(replicas.llm.standin.calls)
     answer = replicas.turn(1, replicas.message(FOLLOWUP, first["conversation"]))
     assert "120 EUR" in answer["text"]
     assert any("Hotelobergrenze" in p for p in replicas.llm.prompts()[calls_before:])
-    assert _count_turns(replicas, first["conversation"]["id"]) == 4
+    assert _count_turns(replicas, cid) == 4
     replicas.start_replica(0)  # a new pod in its place
     assert replicas.readyz(0)["state"]["available"] is True
