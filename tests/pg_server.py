@@ -3,9 +3,9 @@
 ``PostgresServer.create()`` runs ``initdb`` in a fresh temporary directory and starts ``postgres``
 on 127.0.0.1 (trust authentication: only this machine can reach it, and only for the test run).
 As root, both run as the ``postgres`` user through ``runuser`` (PostgreSQL refuses to run as
-root), and the directory is handed to that user. A watcher process stops the server when the
-process that started it is gone, also after ``kill -9``; :meth:`PostgresServer.destroy` stops it
-and deletes the directory. :meth:`stop` and :meth:`start` stop and restart it on the same port
+root), and the directory is handed to that user. A watcher process stops the server and deletes
+its directory when the process that started it is gone, also after ``kill -9``;
+:meth:`PostgresServer.destroy` does both at once. :meth:`stop` and :meth:`start` stop and restart it on the same port
 (the tests' database outage).
 
 The binaries are looked up in ``PG_BIN``, then ``/usr/lib/postgresql/*/bin`` (newest first), then
@@ -169,8 +169,13 @@ def _watch(parent: int, data_dir: Path) -> None:
             os.kill(parent, 0)
         except ProcessLookupError:
             _signal_postmaster(data_dir, signal.SIGINT)
-            time.sleep(5)
+            for _ in range(50):  # postgres removes its pid file when it has stopped
+                if not (data_dir / "postmaster.pid").exists():
+                    break
+                time.sleep(0.2)
             _signal_postmaster(data_dir, signal.SIGQUIT)
+            time.sleep(1)
+            shutil.rmtree(data_dir.parent, ignore_errors=True)
             return
         time.sleep(1.0)
 
