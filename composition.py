@@ -33,6 +33,7 @@ from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
 from bot.activity_endpoint import ActivityEndpoint
 from bot.ask_api import AskEndpoint
+from bot.correlation import install_correlation
 from bot.entra_auth import EntraTokenValidator
 from bot.feedback import FeedbackRecorder
 from bot.server import install_routes, provide
@@ -187,6 +188,7 @@ def build_serving(settings: Settings) -> Serving:
     )
     embedder = build_embedder(settings)
     live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
+    metrics = AnswerMetrics()
     llm = OpenAICompatibleModel(
         LLMConfig(
             base_url=settings.tgi_url,
@@ -196,7 +198,8 @@ def build_serving(settings: Settings) -> Serving:
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
             stop=tuple(settings.llm_stop),
-        )
+        ),
+        metrics.llm,
     )
     answers = AnswerService(
         index=lambda: live_index.index,
@@ -212,8 +215,8 @@ def build_serving(settings: Settings) -> Serving:
             settings.permission_check_ttl_s,
             max_entries=settings.permission_check_cache_max_entries,
         ),
+        stages=metrics.stages,
     )
-    metrics = AnswerMetrics()
     metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
     state = open_sqlite_state(settings.data_dir / "state")
     assistant = Assistant(
@@ -292,6 +295,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
     """The aiohttp application. Components are built in its startup hook (``serving`` is built
     from ``settings`` unless given; one that is given is not closed here)."""
     app = web.Application(client_max_size=1024 * 1024)
+    install_correlation(app)
 
     async def components(app: web.Application) -> AsyncIterator[None]:
         built = serving if serving is not None else await asyncio.to_thread(build_serving, settings)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from observability import LLMMetrics, StageMetrics
+
 
 class AnswerMetrics:
-    """What ``GET /metrics`` reports about answering."""
+    """What ``GET /metrics`` reports about answering: outcomes, time per stage (``stages``) and the
+    model server's tokens and failures (``llm``, filled in by the LLM client)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
@@ -34,6 +37,8 @@ class AnswerMetrics:
         self.followups = Counter(
             "assistant_private_followups", "Private answers attached to shared-room answers", registry=self.registry
         )
+        self.stages = StageMetrics(self.registry)
+        self.llm = LLMMetrics(self.registry)
 
     def observe(self, room: str, outcome: str, latency_s: float, withheld_reasons: list[str], followup: bool) -> None:
         self.answers.labels(outcome=outcome, room=room).inc()
