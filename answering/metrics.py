@@ -4,7 +4,7 @@ Counts and latencies only: no questions, user ids or document ids (the audit tra
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 from observability import LLMMetrics, StageMetrics
 
@@ -15,6 +15,8 @@ class AnswerMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        if registry is None:
+            ProcessCollector(registry=self.registry)  # process_resident_memory_bytes and friends
         self.answers = Counter(
             "assistant_answers", "Answers given, by outcome and room kind", ["outcome", "room"], registry=self.registry
         )
@@ -31,6 +33,8 @@ class AnswerMetrics:
             ["reason"],
             registry=self.registry,
         )
+        for reason in ("room", "revoked"):
+            self.withheld.labels(reason=reason)  # exported as 0 before the first one
         self.index_chunks = Gauge(
             "assistant_index_chunks", "Chunks in the loaded index snapshot", registry=self.registry
         )

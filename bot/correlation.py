@@ -21,7 +21,7 @@ _PLAUSIBLE = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-_KEY = "correlation_id"
+_KEY = web.RequestKey("correlation_id", str)
 
 
 @web.middleware

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 STAGES = ("identity", "retrieval", "permission_check", "first_token", "generation", "delivery")
 """The stages of a turn, as the ``stage`` label of ``assistant_stage_seconds``:
@@ -89,6 +89,8 @@ class SyncMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        if registry is None:
+            ProcessCollector(registry=self.registry)
         r = self.registry
         self.running = Gauge("assistant_sync_running", "1 while a sync or permission refresh runs", registry=r)
         self.runs = Counter("assistant_sync_runs", "Syncs finished, by mode and result", ["mode", "result"], registry=r)

@@ -93,14 +93,19 @@ def settings_for(data: Path, **overrides: object) -> Settings:
 
 
 def serving_for(
-    data: Path, llm: ChatModel, with_index: bool = True, permissions: CurrentPermissions | None = None
+    data: Path,
+    llm: ChatModel,
+    with_index: bool = True,
+    permissions: CurrentPermissions | None = None,
+    metrics: AnswerMetrics | None = None,
 ) -> Serving:
+    """The real assistant over the test chunks; ``metrics``: the registry an LLM client was given."""
     embedder = FakeEmbedder()
     store = SnapshotStore(data / "index")
     if with_index:
         store.write(CHUNKS, embedder.embed_passages([c.indexed_text for c in CHUNKS]), embedder.name)
     live = LiveIndex(store, embedder.name)
-    metrics = AnswerMetrics()
+    metrics = metrics or AnswerMetrics()
     answers = AnswerService(
         lambda: live.index,
         embedder,
