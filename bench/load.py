@@ -41,10 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from devstack.processes import REPO, Child, free_port, http_ok, run_sync, start, start_app, start_devtenant  # noqa: E402
+from devstack.processes import REPO, Child, free_port, run_sync, start_app, start_devtenant  # noqa: E402
 from observability import STAGES  # noqa: E402
 from tests.integration.activities import teams_message  # noqa: E402
 from tests.integration.capture import ConnectorCapture  # noqa: E402
+from tests.llm_standin import start_process  # noqa: E402
 
 QUESTIONS = [
     "Wie hoch ist die Hotelobergrenze pro Nacht in Deutschland?",
@@ -84,6 +85,10 @@ class Phase:
     stages: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     rss_mb: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    """Shutdown phase: turns not yet answered when SIGTERM was sent."""
+    exit_s: float = float("nan")
+    exit_code: int | None = None
 
     @property
     def server_errors(self) -> int:
@@ -257,12 +262,14 @@ async def shutdown_phase(
     stopped = time.monotonic()
     while server.alive() and time.monotonic() - stopped < grace_s + 30:
         await asyncio.sleep(0.1)
-    exit_s = time.monotonic() - stopped
+    phase.exit_s = time.monotonic() - stopped
+    phase.exit_code = server.process.poll()
+    phase.in_flight = len(wave) - answered_before
     await await_replies(capture, phase, timeout_s=5)
     phase.notes = [
-        f"SIGTERM with {len(wave) - answered_before} of {len(wave)} turns still being answered",
-        f"server exited after {exit_s:.1f} s (grace {grace_s:.0f} s), exit code {server.process.poll()}",
-        f"replies after SIGTERM: {len(wave) - answered_before - phase.lost}, lost: {phase.lost}",
+        f"SIGTERM with {phase.in_flight} of {len(wave)} turns still being answered",
+        f"server exited after {phase.exit_s:.1f} s (grace {grace_s:.0f} s), exit code {phase.exit_code}",
+        f"replies after SIGTERM: {phase.in_flight - phase.lost}, lost: {phase.lost}",
     ]
     return phase
 
@@ -307,26 +314,8 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         tenant = start_devtenant(root / "devtenant", logs)
         children.append(tenant.child)
-        model_port = free_port()
-        model = start(
-            "llm-standin",
-            [
-                sys.executable,
-                "-m",
-                "tests.llm_standin",
-                "--port",
-                str(model_port),
-                "--deltas",
-                str(args.deltas),
-                "--delay",
-                str(args.delay),
-            ],
-            logs,
-        )
+        model, model_url = start_process(logs, args.deltas, args.delay)
         children.append(model)
-        model_url = f"http://127.0.0.1:{model_port}"
-        while not http_ok(f"{model_url}/v1/models"):
-            await asyncio.sleep(0.2)
         env = {
             **tenant.env(),
             "TGI_URL": model_url,

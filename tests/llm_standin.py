@@ -15,11 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+
+from devstack.processes import Child, free_port, http_ok, start, wait_until
 
 
 class LLMStandIn:
@@ -92,6 +96,16 @@ class LLMStandIn:
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
+
+
+def start_process(log_dir: Path, deltas: int = 16, delay_s: float = 0.1) -> tuple[Child, str]:
+    """The stand-in as its own process on a free loopback port; returns the child and its URL."""
+    port = free_port()
+    args = ["--port", str(port), "--deltas", str(deltas), "--delay", str(delay_s)]
+    child = start("llm-standin", [sys.executable, "-m", "tests.llm_standin", *args], log_dir)
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_ok(f"{url}/v1/models"), child, 60, "LLM stand-in")
+    return child, url
 
 
 def main() -> None:
