@@ -26,6 +26,7 @@ from answering.prompts import build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
 from retrieval.index import HybridIndex, RelevanceGate
+from retrieval.query_batching import QueryBatcher
 from retrieval.types import DocumentRef, Hit
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class AnswerService:
         self._index = index
         self._stages = stages
         self._embedder = embedder
+        self._queries = QueryBatcher(embedder)
         self._llm = llm
         self._top_k = top_k
         self._max_chars = max_question_chars
@@ -106,7 +108,7 @@ class AnswerService:
         return vector
 
     async def _embed(self, query: str) -> QueryVector:
-        return (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
+        return await self._queries.embed(query)
 
     def _observe(self, stage: str, started: float) -> None:
         if self._stages is not None:
