@@ -36,7 +36,7 @@ from bot.ask_api import AskEndpoint
 from bot.correlation import install_correlation
 from bot.entra_auth import EntraTokenValidator
 from bot.feedback import FeedbackRecorder
-from bot.server import install_routes, provide
+from bot.server import STAGES, install_routes, provide
 from bot.teams import TeamsBot
 from bot.turns import BackgroundTurns
 from bot.validation import ActivityGate
@@ -321,6 +321,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             metrics=built.metrics.registry,
             demo_users=built.demo_users if settings.dev_mode else None,
         )
+        app[STAGES] = built.metrics.stages
         refresher = asyncio.create_task(_refresh_index(built.live_index, settings.index_reload_interval_s))
         yield
         await turns.drain()

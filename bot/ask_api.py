@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -111,11 +110,7 @@ class AskEndpoint:
         answer = await self._assistant.answer(
             user, body.question, room, tenant_id=tenant_id, language_hint=language_hint
         )
-        with self._assistant.metrics.stages.time("delivery"):
-            response = web.json_response(answer_json(answer, conversation_id))
-            await response.prepare(request)
-            await response.write_eof()
-        return response
+        return web.json_response(answer_json(answer, conversation_id))
 
     async def _stream(
         self,
@@ -137,10 +132,7 @@ class AskEndpoint:
                 payload = json.dumps({"text": event.text}, ensure_ascii=False)
                 await response.write(f"event: delta\ndata: {payload}\n\n".encode())
             else:
-                started = time.perf_counter()
                 payload = json.dumps(answer_json(event, room.conversation_id), ensure_ascii=False)
                 await response.write(f"event: answer\ndata: {payload}\n\n".encode())
-                await response.write_eof()
-                self._assistant.metrics.stages.observe("delivery", time.perf_counter() - started)
-        await response.write_eof()  # already sent after the answer event; here for an early end
+        await response.write_eof()
         return response

@@ -20,7 +20,7 @@ STAGES = ("identity", "retrieval", "permission_check", "first_token", "generatio
 * ``permission_check``: the answer-time check of the found documents' current permissions;
 * ``first_token``: from the LLM request to its first streamed text;
 * ``generation``: from the LLM request to the end of its stream;
-* ``delivery``: sending the final reply (Bot Connector, the SSE stream, the JSON response).
+* ``delivery``: sending the final reply (through the Bot Connector; the JSON body of ``/api/ask``).
 """
 
 _STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
