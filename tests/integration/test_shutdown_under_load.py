@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import conversations, shutdown_phase
+from bench.load import conversations, shutdown_phase, warm_up
 from devstack.processes import REPO, free_port, start_app
 from tests.integration.capture import ConnectorCapture
 from tests.integration.conftest import Running
@@ -34,6 +34,7 @@ def test_sigterm_under_load_lets_in_flight_turns_finish(
         env = {**running.env, "TGI_URL": model_url, "DATA_DIR": str(data), "SHUTDOWN_GRACE_S": str(GRACE_S)}
         server, url = start_app(env, logs, free_port(), name="app-sigterm")
         manifest = json.loads((REPO / "devtenant" / "seed" / "tenant.json").read_text())
+        asyncio.run(warm_up(url, manifest["users"]))  # a running service, not one still loading its models
         wave = conversations(capture, manifest["users"], manifest["tenant"]["id"], 12, 4, [url])
         phase = asyncio.run(shutdown_phase(capture, server, url, wave, GRACE_S))
         log = server.log_path.read_text(errors="replace")
@@ -61,6 +62,7 @@ def test_turns_still_running_after_a_short_grace_are_cancelled_and_named_in_the_
         env = {**running.env, "TGI_URL": model_url, "DATA_DIR": str(data), "SHUTDOWN_GRACE_S": str(grace_s)}
         server, url = start_app(env, logs, free_port(), name="app-short-grace")
         manifest = json.loads((REPO / "devtenant" / "seed" / "tenant.json").read_text())
+        asyncio.run(warm_up(url, manifest["users"][:1]))
         wave = conversations(capture, manifest["users"], manifest["tenant"]["id"], 3, 0, [url])
         phase = asyncio.run(shutdown_phase(capture, server, url, wave, grace_s))
         log = server.log_path.read_text(errors="replace")
