@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import start_http_server
 
 from access import DirectoryUnavailable, UnknownUser
 from answering.answer import Outcome, answer_json
@@ -28,6 +29,7 @@ from audit import install_redaction, verify_trail
 from audit.postgres_trail import PostgresAuditTrail, verify_postgres_trail
 from audit.trail import load_or_create_key, pseudonym
 from composition import audit_settings, build_ingestion, build_serving, build_state, create_app
+from observability import SyncMetrics, configure_logging, correlation_scope
 from retrieval.ingest import SyncState
 from retrieval.sync_report import format_report
 from retrieval.types import Hit
@@ -40,21 +42,29 @@ log = logging.getLogger("assistant")
 NOISY_LOGGERS = ("httpx", "azure", "bm25s", "msal", "urllib3", "sentence_transformers")
 
 
-async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
+async def run_sync(settings: Settings, permissions_only: bool = False, metrics: SyncMetrics | None = None) -> int:
     """One content sync (or, with ``permissions_only``, one permission refresh); prints the report."""
+    mode = "permissions" if permissions_only else "sync"
     ingestion = build_ingestion(settings)
+    if metrics is not None:
+        metrics.started()
     try:
-        try:
-            if permissions_only:
-                report = await ingestion.ingestor.refresh_permissions(
-                    ingestion.source, concurrency=settings.sync_concurrency
-                )
-            else:
-                report = await ingestion.ingestor.run(ingestion.source)
-        except Exception as exc:  # noqa: BLE001 - the report on disk says what was done; cursors are safe
-            log.exception("sync failed")
-            print(f"sync failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 1
+        with correlation_scope(f"{mode}-{int(time.time())}"):
+            try:
+                if permissions_only:
+                    report = await ingestion.ingestor.refresh_permissions(
+                        ingestion.source, concurrency=settings.sync_concurrency
+                    )
+                else:
+                    report = await ingestion.ingestor.run(ingestion.source)
+            except Exception as exc:  # noqa: BLE001 - the report on disk says what was done; cursors are safe
+                log.exception("sync failed")
+                print(f"sync failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                if metrics is not None:
+                    metrics.finished(None, mode)
+                return 1
+        if metrics is not None:
+            metrics.finished(report.as_dict(), mode)
         print(report.summary(), flush=True)
         return 0
     finally:
@@ -62,16 +72,21 @@ async def run_sync(settings: Settings, permissions_only: bool = False) -> int:
 
 
 async def watch_sync(settings: Settings) -> int:
-    """Content sync every SYNC_INTERVAL_S, permission refresh every PERMISSIONS_REFRESH_INTERVAL_S."""
+    """Content sync every SYNC_INTERVAL_S, permission refresh every PERMISSIONS_REFRESH_INTERVAL_S;
+    with SYNC_METRICS_PORT the progress gauges are served on that port's ``/metrics``."""
+    metrics = SyncMetrics()
+    if settings.sync_metrics_port:
+        start_http_server(settings.sync_metrics_port, addr=settings.host, registry=metrics.registry)
+        log.info("sync metrics on http://%s:%d/metrics", settings.host, settings.sync_metrics_port)
     next_sync = next_permissions = time.monotonic()
     while True:
         now = time.monotonic()
         if now >= next_sync:
-            await run_sync(settings)
+            await run_sync(settings, metrics=metrics)
             next_sync = time.monotonic() + settings.sync_interval_s
             next_permissions = max(next_permissions, time.monotonic() + settings.permissions_refresh_interval_s)
         elif now >= next_permissions:
-            await run_sync(settings, permissions_only=True)
+            await run_sync(settings, permissions_only=True, metrics=metrics)
             next_permissions = time.monotonic() + settings.permissions_refresh_interval_s
         await asyncio.sleep(max(1.0, min(next_sync, next_permissions) - time.monotonic()))
 
@@ -273,11 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - report all settings problems at once, no traceback
         print(f"invalid settings: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings.log_level, settings.log_format, sys.stderr)
     install_redaction()
     for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

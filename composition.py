@@ -34,9 +34,10 @@ from audit import AuditSettings, AuditTrail
 from audit.postgres_trail import PostgresAuditTrail
 from bot.activity_endpoint import ActivityEndpoint
 from bot.ask_api import AskEndpoint
+from bot.correlation import install_correlation
 from bot.entra_auth import EntraTokenValidator
 from bot.feedback import FeedbackRecorder
-from bot.server import install_routes, provide
+from bot.server import STAGES, install_routes, provide
 from bot.teams import TeamsBot
 from bot.turns import BackgroundTurns
 from bot.validation import ActivityGate
@@ -221,6 +222,7 @@ def build_serving(settings: Settings) -> Serving:
     )
     embedder = build_embedder(settings)
     live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
+    metrics = AnswerMetrics()
     llm = OpenAICompatibleModel(
         LLMConfig(
             base_url=settings.tgi_url,
@@ -230,7 +232,8 @@ def build_serving(settings: Settings) -> Serving:
             max_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
             stop=tuple(settings.llm_stop),
-        )
+        ),
+        metrics.llm,
     )
     answers = AnswerService(
         index=lambda: live_index.index,
@@ -246,8 +249,8 @@ def build_serving(settings: Settings) -> Serving:
             settings.permission_check_ttl_s,
             max_entries=settings.permission_check_cache_max_entries,
         ),
+        stages=metrics.stages,
     )
-    metrics = AnswerMetrics()
     metrics.index_chunks.set_function(lambda: len(live_index.index) if live_index.index is not None else 0)
     state, db = build_state(settings)
     assistant = Assistant(
@@ -326,6 +329,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
     """The aiohttp application. Components are built in its startup hook (``serving`` is built
     from ``settings`` unless given; one that is given is not closed here)."""
     app = web.Application(client_max_size=1024 * 1024)
+    install_correlation(app)
 
     async def components(app: web.Application) -> AsyncIterator[None]:
         built = serving if serving is not None else await asyncio.to_thread(build_serving, settings)
@@ -354,6 +358,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             metrics=built.metrics.registry,
             demo_users=built.demo_users if settings.dev_mode else None,
         )
+        app[STAGES] = built.metrics.stages
         refresher = asyncio.create_task(_refresh_index(built.live_index, settings.index_reload_interval_s))
         yield
         await turns.drain()

@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     """How long a stopping server waits for Teams turns still being answered."""
     index_reload_interval_s: float = Field(default=2.0, gt=0)
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    """One JSON object a line (containers: the image sets json), or readable text (the default)."""
+    sync_metrics_port: int = Field(default=0, ge=0, le=65535)
+    """``app.py sync --watch`` serves its Prometheus gauges on this port (0: not served)."""
 
     @field_validator("sharepoint_sites", mode="before")
     @classmethod

@@ -78,7 +78,8 @@ class Assistant:
 
     async def principal(self, user: str, tenant_id: str | None = None) -> Principal:
         """Raises ``UnknownUser`` or ``DirectoryUnavailable``."""
-        return await self.resolver.resolve(user, tenant_id)
+        with self.metrics.stages.time("identity"):
+            return await self.resolver.resolve(user, tenant_id)
 
     async def audience(self, asker: Principal, room: Room) -> Audience:
         """Whose permissions apply: the asker's own, or (shared rooms) every member's.
@@ -99,7 +100,8 @@ class Assistant:
                 return await self.resolver.resolve(user_id, asker.tenant_id)
 
         try:
-            principals = await asyncio.gather(*(member(m) for m in others))
+            with self.metrics.stages.time("identity"):
+                principals = await asyncio.gather(*(member(m) for m in others))
         except UnknownUser as exc:
             raise RoomUnknown(f"a room member is not resolvable: {exc}") from exc
         return Audience((asker, *principals))

@@ -4,14 +4,19 @@ Counts and latencies only: no questions, user ids or document ids (the audit tra
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+
+from observability import LLMMetrics, StageMetrics
 
 
 class AnswerMetrics:
-    """What ``GET /metrics`` reports about answering."""
+    """What ``GET /metrics`` reports about answering: outcomes, time per stage (``stages``) and the
+    model server's tokens and failures (``llm``, filled in by the LLM client)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        if registry is None:
+            ProcessCollector(registry=self.registry)  # process_resident_memory_bytes and friends
         self.answers = Counter(
             "assistant_answers", "Answers given, by outcome and room kind", ["outcome", "room"], registry=self.registry
         )
@@ -28,12 +33,16 @@ class AnswerMetrics:
             ["reason"],
             registry=self.registry,
         )
+        for reason in ("room", "revoked"):
+            self.withheld.labels(reason=reason)  # exported as 0 before the first one
         self.index_chunks = Gauge(
             "assistant_index_chunks", "Chunks in the loaded index snapshot", registry=self.registry
         )
         self.followups = Counter(
             "assistant_private_followups", "Private answers attached to shared-room answers", registry=self.registry
         )
+        self.stages = StageMetrics(self.registry)
+        self.llm = LLMMetrics(self.registry)
 
     def observe(self, room: str, outcome: str, latency_s: float, withheld_reasons: list[str], followup: bool) -> None:
         self.answers.labels(outcome=outcome, room=room).inc()

@@ -23,8 +23,10 @@ from answering.citations import MARKER, Citation, clean_answer, resolve_citation
 from answering.language import detect_language
 from answering.model import ChatModel
 from answering.prompts import build_messages, group_sources
+from observability import StageMetrics
 from retrieval.embedding import Embedder
 from retrieval.index import HybridIndex, RelevanceGate
+from retrieval.query_batching import QueryBatcher
 from retrieval.types import DocumentRef, Hit
 
 log = logging.getLogger(__name__)
@@ -55,9 +57,12 @@ class AnswerService:
         max_question_chars: int = 2000,
         gate: RelevanceGate | None = None,
         permissions: CurrentPermissions | None = None,
+        stages: StageMetrics | None = None,
     ) -> None:
         self._index = index
+        self._stages = stages
         self._embedder = embedder
+        self._queries = QueryBatcher(embedder)
         self._llm = llm
         self._top_k = top_k
         self._max_chars = max_question_chars
@@ -88,14 +93,26 @@ class AnswerService:
         query = normalise_question(query)[: self._max_chars]
         if not query:
             return []
+        started = time.perf_counter()
         if vector is None:
-            vector = await self.embed_query(query)
-        return index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude)
+            vector = await self._embed(query)
+        hits = index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude)
+        self._observe("retrieval", started)
+        return hits
 
     async def embed_query(self, query: str) -> QueryVector:
         """The embedding ``search`` would compute for ``query``."""
-        query = normalise_question(query)[: self._max_chars]
-        return (await asyncio.to_thread(self._embedder.embed_queries, [query]))[0]
+        started = time.perf_counter()
+        vector = await self._embed(normalise_question(query)[: self._max_chars])
+        self._observe("retrieval", started)
+        return vector
+
+    async def _embed(self, query: str) -> QueryVector:
+        return await self._queries.embed(query)
+
+    def _observe(self, stage: str, started: float) -> None:
+        if self._stages is not None:
+            self._stages.observe(stage, time.perf_counter() - started)
 
     async def matches(
         self,
@@ -118,7 +135,11 @@ class AnswerService:
             return []
         docs = {(h.chunk.doc.drive_id, h.chunk.doc.item_id): h.chunk.doc for h in hits}
         checker = self._permissions
-        acls = await asyncio.gather(*(checker.current_acl(drive, item) for drive, item in docs))
+        started = time.perf_counter()
+        try:
+            acls = await asyncio.gather(*(checker.current_acl(drive, item) for drive, item in docs))
+        finally:
+            self._observe("permission_check", started)
         return [doc for doc, acl in zip(docs.values(), acls, strict=True) if not audience.can_read(acl)]
 
     async def _checked_matches(
@@ -188,14 +209,19 @@ class AnswerService:
         sources = group_sources(hits)
         prompt = build_messages(question, sources, language)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
+        asked, first_token = time.perf_counter(), True
         try:
             async for delta in _model_deltas(self._llm, prompt):
+                if first_token:
+                    self._observe("first_token", asked)
+                    first_token = False
                 visible = stream_filter.feed(delta)
                 if visible:
                     yield TextDelta(visible)
         except _ModelFailed:
             yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits)
             return
+        self._observe("generation", asked)
         tail = stream_filter.flush()
         generated = stream_filter.text
         if not generated.strip():

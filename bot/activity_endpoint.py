@@ -102,6 +102,7 @@ class ActivityEndpoint:
             log.info("activity %s delivered again; it is (being) answered once", activity.id)
             return web.Response(status=200)
         claims: ClaimsIdentity = request.get("claims_identity") or ClaimsIdentity()
+        log.info("activity %s acknowledged; answering in the background", activity.id)
 
         async def turn() -> None:
             try:

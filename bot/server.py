@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from bot.activity_endpoint import AGENT_CONFIGURATION, ActivityEndpoint
 from bot.ask_api import AskEndpoint
+from observability import StageMetrics
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,6 +35,8 @@ ASK = web.AppKey("ask", AskEndpoint)
 READINESS = web.AppKey("readiness", Readiness)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 DEMO_USERS: web.AppKey[DemoUsers] = web.AppKey("demo_users")
+STAGES = web.AppKey("stages", StageMetrics)
+"""Where the routes time the delivery stage of an answer (``assistant_stage_seconds``)."""
 
 
 def provide(
@@ -62,7 +65,13 @@ def install_routes(app: web.Application, *, dev_mode: bool) -> None:
         return await request.app[MESSAGES].handle(request)
 
     async def ask(request: web.Request) -> web.StreamResponse:
-        return await request.app[ASK].handle(request)
+        response = await request.app[ASK].handle(request)
+        if isinstance(response, web.Response) and not response.prepared and response.status == 200:
+            # A JSON answer: sent here so that sending it is timed as the delivery stage.
+            with request.app[STAGES].time("delivery"):
+                await response.prepare(request)
+                await response.write_eof()
+        return response
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

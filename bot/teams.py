@@ -193,12 +193,13 @@ class TeamsBot:
             user, question, room, tenant_id=tenant_of(activity), language_hint=activity.locale
         )
         text = answer.text
-        if answer.followup is not None:
-            private = await send_privately(context, answer_message(answer.followup, activity.channel_id))
-            text += "\n\n" + messages.text("followup_sent" if private else "followup_failed", answer.language)
-            if private is not None:
-                await self._remember_sent(context, answer.followup, private[1], user, conversation=private[0])
-        sent = await context.send_activity(answer_message(answer, activity.channel_id, text))
+        with self._assistant.metrics.stages.time("delivery"):
+            if answer.followup is not None:
+                private = await send_privately(context, answer_message(answer.followup, activity.channel_id))
+                text += "\n\n" + messages.text("followup_sent" if private else "followup_failed", answer.language)
+                if private is not None:
+                    await self._remember_sent(context, answer.followup, private[1], user, conversation=private[0])
+            sent = await context.send_activity(answer_message(answer, activity.channel_id, text))
         await self._remember_sent(context, answer, sent.id if sent is not None else None, user)
 
     async def _answer_streamed(self, context: TurnContext, user: str, question: str, room: Room, language: str) -> None:
@@ -219,4 +220,5 @@ class TeamsBot:
         async def delivered(message_id: str | None) -> None:
             await self._remember_sent(context, answer, message_id, user)
 
-        await stream.finish(final, delivered)
+        with self._assistant.metrics.stages.time("delivery"):
+            await stream.finish(final, delivered)

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
-from access import PrincipalResolver
+from access import CurrentPermissions, PrincipalResolver
 from answering.assistant import Assistant
 from answering.followup import FollowupRewriter
 from answering.memory import ConversationMemory
@@ -92,14 +92,28 @@ def settings_for(data: Path, **overrides: object) -> Settings:
     return Settings.model_validate(values)
 
 
-def serving_for(data: Path, llm: ChatModel, with_index: bool = True) -> Serving:
+def serving_for(
+    data: Path,
+    llm: ChatModel,
+    with_index: bool = True,
+    permissions: CurrentPermissions | None = None,
+    metrics: AnswerMetrics | None = None,
+) -> Serving:
+    """The real assistant over the test chunks; ``metrics``: the registry an LLM client was given."""
     embedder = FakeEmbedder()
     store = SnapshotStore(data / "index")
     if with_index:
         store.write(CHUNKS, embedder.embed_passages([c.indexed_text for c in CHUNKS]), embedder.name)
     live = LiveIndex(store, embedder.name)
-    answers = AnswerService(lambda: live.index, embedder, llm, gate=RelevanceGate(min_dense=0.7, min_lexical=1.0))
-    metrics = AnswerMetrics()
+    metrics = metrics or AnswerMetrics()
+    answers = AnswerService(
+        lambda: live.index,
+        embedder,
+        llm,
+        gate=RelevanceGate(min_dense=0.7, min_lexical=1.0),
+        permissions=permissions,
+        stages=metrics.stages,
+    )
     audit = AuditTrail(AuditSettings(directory=data / "audit", key=b"k" * 32))
     directory = FakeDirectory(GROUPS)
     state = open_sqlite_state(data / "state")

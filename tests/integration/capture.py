@@ -44,6 +44,7 @@ class ConnectorCapture:
             body = {"_raw": await request.text()}
         body["_method"] = request.method
         body["_path"] = request.path
+        body["_received"] = time.time()
         streaming = any(e.get("type") == "streaminfo" for e in body.get("entities") or [] if isinstance(e, dict))
         if streaming and self.refuse_streaming is not None:
             code = "ContentStreamNotAllowed" if self.refuse_streaming == 403 else "Throttled"

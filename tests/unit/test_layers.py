@@ -13,6 +13,7 @@ PACKAGES = (
     "audit",
     "bot",
     "caching",
+    "observability",
     "connectors",
     "retrieval",
     "state",
