@@ -39,7 +39,7 @@ def _schemas() -> dict[str, Any]:
 
 def openapi_document(dev_mode: bool) -> dict[str, Any]:
     """The document; outside dev mode every call needs an Entra bearer token."""
-    security = [] if dev_mode else [{"entra": []}]
+    security: list[dict[str, list[str]]] = [] if dev_mode else [{"entra": []}]
     return {
         "openapi": "3.1.0",
         "info": {
