@@ -63,7 +63,9 @@ def test_package_solution_requests_the_api_and_deploys_tenant_wide() -> None:
 
 def test_spfx_node_and_versions_are_pinned_together() -> None:
     package = json.loads((WEBPART / "package.json").read_text(encoding="utf-8"))
-    spfx = {v for k, v in {**package["dependencies"], **package["devDependencies"]}.items() if k.startswith("@microsoft/sp")}
+    spfx = {
+        v for k, v in {**package["dependencies"], **package["devDependencies"]}.items() if k.startswith("@microsoft/sp")
+    }
     assert spfx == {"1.23.2"}
     assert package["engines"]["node"].startswith(">=22")
-    assert "NODE_VERSION=\"${NODE_VERSION:-22." in (WEBPART / "tools" / "node22.sh").read_text(encoding="utf-8")
+    assert 'NODE_VERSION="${NODE_VERSION:-22.' in (WEBPART / "tools" / "node22.sh").read_text(encoding="utf-8")

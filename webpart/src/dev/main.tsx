@@ -3,6 +3,7 @@
  * web part, with a demo-user picker in place of the Entra sign-in and the browser's language
  * (or `?lang=de|en`) in place of the SharePoint page's.
  */
+import './fabricConfig';
 import * as React from 'react';
 import * as ReactDom from 'react-dom';
 import { AskClient } from '../chat/api';
