@@ -15,7 +15,14 @@ const ANSWER_TIMEOUT = Number(env.ANSWER_TIMEOUT_MS || 600000);
 
 function report(scenario, data = {}) {
   console.log(JSON.stringify({ scenario, ...data }));
+  console.error(`e2e: ${scenario} passed ${JSON.stringify(data).slice(0, 300)}`);
 }
+
+// Whatever happens, the test is not left waiting.
+setTimeout(() => {
+  console.error('e2e: watchdog: still running after 40 minutes');
+  process.exit(3);
+}, Number(env.E2E_WATCHDOG_MS || 40 * 60 * 1000)).unref();
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -136,7 +143,9 @@ try {
 
   // 5. The server is stopped: the error is announced with role=alert and a retry; the box stays usable.
   console.log(JSON.stringify({ stop: true }));
-  await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
+  const stdin = createInterface({ input: process.stdin });
+  await new Promise((resolve) => stdin.once('line', resolve));
+  stdin.close(); // an open stdin would keep node (and the test reading its output) waiting
   await page.getByLabel('Ihre Frage').fill('Ist jemand da?');
   await page.getByLabel('Ihre Frage').press('Enter');
   const alert = page.getByRole('alert');
@@ -149,3 +158,4 @@ try {
 } finally {
   await browser.close();
 }
+process.exit(0);
