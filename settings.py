@@ -40,6 +40,22 @@ def split_sites(raw: str) -> list[str]:
     return [part for part in _SITE_SEPARATORS.split(raw.strip()) if part]
 
 
+_ORIGIN = re.compile(r"^(https|http)://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def origin_problems(origins: tuple[str, ...]) -> list[str]:
+    """What is wrong with ``CORS_ALLOWED_ORIGINS``: each entry must be one exact origin (scheme,
+    host, optional port; no path, no wildcard), ``https`` unless it is loopback."""
+    problems = []
+    for origin in origins:
+        host = origin.split("://", 1)[-1].rsplit(":", 1)[0]
+        if not _ORIGIN.match(origin) or (origin.startswith("http:") and host not in LOOPBACK_HOSTS):
+            problems.append(
+                f"CORS_ALLOWED_ORIGINS: {origin!r} is not an https origin like https://contoso.sharepoint.com"
+            )
+    return problems
+
+
 class Settings(BaseSettings):
     """Everything the assistant can be configured with."""
 
@@ -150,12 +166,16 @@ class Settings(BaseSettings):
     sync_metrics_port: int = Field(default=0, ge=0, le=65535)
     """``app.py sync --watch`` serves its Prometheus gauges on this port (0: not served)."""
 
+    # SharePoint web part -------------------------------------------------------------------------
+    cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    """Origins (``https://<tenant>.sharepoint.com``) whose pages may call /api/ask and /api/feedback."""
+
     @field_validator("sharepoint_sites", mode="before")
     @classmethod
     def _split_sites(cls, value: object) -> object:
         return split_sites(value) if isinstance(value, str) else value
 
-    @field_validator("bot_allowed_tenants", "bot_service_url_hosts", mode="before")
+    @field_validator("bot_allowed_tenants", "bot_service_url_hosts", "cors_allowed_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -211,6 +231,7 @@ class Settings(BaseSettings):
                 AnyHttpUrl(getattr(self, name))
             except ValidationError:
                 problems.append(f"{name.upper()} must be an http(s) URL, got {getattr(self, name)!r}")
+        problems.extend(origin_problems(self.cors_allowed_origins))
         if self.audit_key is not None and len(self.audit_key_bytes or b"") < 16:
             problems.append("AUDIT_KEY must be at least 32 hex characters (16 bytes)")
         if self.database_url is not None:

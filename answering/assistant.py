@@ -114,7 +114,9 @@ class Assistant:
         *,
         tenant_id: str | None = None,
         language_hint: str | None = None,
+        site: str | None = None,
     ) -> AsyncIterator[AnswerEvent]:
+        """``site``: only that SharePoint site's documents (the web part's switch; not for shared rooms)."""
         language = detect_language(normalise_question(question), language_hint)
         try:
             asker = await self.principal(user, tenant_id)
@@ -143,7 +145,9 @@ class Assistant:
             await self._remember(key, question, answer)
             yield answer
             return
-        async for event in self.answers.stream(query, audience=Audience.of(asker), language_hint=language_hint):
+        async for event in self.answers.stream(
+            query, audience=Audience.of(asker), language_hint=language_hint, site=site
+        ):
             if isinstance(event, TextDelta):
                 yield event
                 continue

@@ -81,11 +81,12 @@ class AnswerService:
         k: int | None = None,
         exclude: frozenset[tuple[str, str]] = frozenset(),
         vector: QueryVector | None = None,
+        site: str | None = None,
     ) -> list[Hit]:
         """Ranked permitted chunks (no LLM). Raises ``LookupError`` when there is no index yet.
 
         ``vector``: the query's embedding from ``embed_query``, when the caller searches the same
-        question for several audiences.
+        question for several audiences. ``site``: only that site's chunks (still permitted ones).
         """
         index = self._index()
         if index is None:
@@ -96,7 +97,7 @@ class AnswerService:
         started = time.perf_counter()
         if vector is None:
             vector = await self._embed(query)
-        hits = index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude)
+        hits = index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude, site=site)
         self._observe("retrieval", started)
         return hits
 
@@ -121,9 +122,10 @@ class AnswerService:
         audience: Audience,
         exclude: frozenset[tuple[str, str]] = frozenset(),
         vector: QueryVector | None = None,
+        site: str | None = None,
     ) -> list[Hit]:
         """The permitted hits that pass the relevance gate (what an answer would be drawn from)."""
-        hits = await self.search(question, audience=audience, exclude=exclude, vector=vector)
+        hits = await self.search(question, audience=audience, exclude=exclude, vector=vector, site=site)
         return [h for h in hits if self._gate.passes(h)]
 
     async def revoked(self, hits: list[Hit], audience: Audience) -> list[DocumentRef]:
@@ -143,14 +145,14 @@ class AnswerService:
         return [doc for doc, acl in zip(docs.values(), acls, strict=True) if not audience.can_read(acl)]
 
     async def _checked_matches(
-        self, question: str, audience: Audience, vector: QueryVector | None
+        self, question: str, audience: Audience, vector: QueryVector | None, site: str | None = None
     ) -> tuple[list[Hit], list[Withheld]]:
         """Gated hits whose documents every audience member may still read; revoked ones are
         excluded and retrieval runs again without them."""
         exclude: frozenset[tuple[str, str]] = frozenset()
         withheld: list[Withheld] = []
         for _ in range(MAX_RECHECK_ROUNDS):
-            hits = await self.matches(question, audience=audience, exclude=exclude, vector=vector)
+            hits = await self.matches(question, audience=audience, exclude=exclude, vector=vector, site=site)
             dropped = await self.revoked(hits, audience)
             if not dropped:
                 return hits, withheld
@@ -166,6 +168,7 @@ class AnswerService:
         audience: Audience,
         language_hint: str | None = None,
         vector: QueryVector | None = None,
+        site: str | None = None,
     ) -> AsyncIterator[AnswerEvent]:
         started = time.perf_counter()
         question = normalise_question(question)
@@ -196,7 +199,7 @@ class AnswerService:
             )
             return
         try:
-            hits, withheld = await self._checked_matches(question, audience, vector)
+            hits, withheld = await self._checked_matches(question, audience, vector, site)
         except LookupError:
             yield final(messages.text("no_index", language), Outcome.NO_INDEX)
             return

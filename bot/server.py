@@ -1,4 +1,5 @@
-"""The HTTP routes: /api/messages, /api/ask, health, readiness, /metrics, and the dev chat page.
+"""The HTTP routes: /api/messages, /api/ask, /api/feedback, /openapi.json, health, readiness,
+/metrics, and (dev mode) the web part's chat component as the page at ``/``.
 
 This module declares what the routes need as typed app keys; the composition root fills them in
 its startup hook. Nothing here builds a component.
@@ -15,6 +16,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from bot.activity_endpoint import AGENT_CONFIGURATION, ActivityEndpoint
 from bot.ask_api import AskEndpoint
+from bot.openapi import openapi_document
+from bot.web_feedback import FeedbackEndpoint
 from observability import StageMetrics
 
 STATIC = Path(__file__).parent / "static"
@@ -32,6 +35,7 @@ DemoUsers = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 MESSAGES = web.AppKey("messages", ActivityEndpoint)
 ASK = web.AppKey("ask", AskEndpoint)
+WEB_FEEDBACK = web.AppKey("web_feedback", FeedbackEndpoint)
 READINESS = web.AppKey("readiness", Readiness)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 DEMO_USERS: web.AppKey[DemoUsers] = web.AppKey("demo_users")
@@ -44,6 +48,7 @@ def provide(
     *,
     messages: ActivityEndpoint,
     ask: AskEndpoint,
+    feedback: FeedbackEndpoint,
     readiness: Readiness,
     metrics: CollectorRegistry,
     demo_users: DemoUsers | None = None,
@@ -51,6 +56,7 @@ def provide(
     """Put what the routes need into ``app`` (called from the composition root's startup hook)."""
     app[MESSAGES] = messages
     app[ASK] = ask
+    app[WEB_FEEDBACK] = feedback
     app[READINESS] = readiness
     app[METRICS] = metrics
     if demo_users is not None:
@@ -73,6 +79,14 @@ def install_routes(app: web.Application, *, dev_mode: bool) -> None:
                 await response.write_eof()
         return response
 
+    async def feedback(request: web.Request) -> web.StreamResponse:
+        return await request.app[WEB_FEEDBACK].handle(request)
+
+    document = openapi_document(dev_mode)
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response(document)
+
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -86,6 +100,8 @@ def install_routes(app: web.Application, *, dev_mode: bool) -> None:
 
     app.router.add_post("/api/messages", messages)
     app.router.add_post("/api/ask", ask)
+    app.router.add_post("/api/feedback", feedback)
+    app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -93,10 +109,14 @@ def install_routes(app: web.Application, *, dev_mode: bool) -> None:
     if dev_mode:
 
         async def index_page(request: web.Request) -> web.FileResponse:
-            return web.FileResponse(STATIC / "index.html")
+            return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+        async def bundle(request: web.Request) -> web.FileResponse:
+            return web.FileResponse(STATIC / "webpart.js", headers={"Cache-Control": "no-cache"})
 
         async def demo_users(request: web.Request) -> web.Response:
             return web.json_response(await request.app[DEMO_USERS]())
 
         app.router.add_get("/", index_page)
+        app.router.add_get("/static/webpart.js", bundle)
         app.router.add_get("/api/demo-users", demo_users)

@@ -65,12 +65,15 @@ class HybridIndex:
         self._lexical = LexicalIndex([c.indexed_text for c in self.chunks])
         postings: dict[str, list[int]] = defaultdict(list)
         doc_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
+        site_rows: dict[str, list[int]] = defaultdict(list)
         for row, chunk in enumerate(self.chunks):
             for key in chunk.acl:
                 postings[key].append(row)
             doc_rows[(chunk.doc.drive_id, chunk.doc.item_id)].append(row)
+            site_rows[chunk.doc.site_id].append(row)
         self._postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
         self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in doc_rows.items()}
+        self._site_rows = {k: np.asarray(v, dtype=np.int64) for k, v in site_rows.items()}
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -99,13 +102,16 @@ class HybridIndex:
         k: int = 5,
         mode: str = "hybrid",
         exclude: frozenset[tuple[str, str]] = frozenset(),
+        site: str | None = None,
     ) -> list[Hit]:
         """The ``k`` best permitted chunks. ``mode`` is ``hybrid``, ``dense`` or ``lexical``.
 
         ``exclude`` names documents (drive id, item id) to leave out, e.g. those whose access was
-        revoked since the snapshot was written.
+        revoked since the snapshot was written. ``site``: only chunks of that site (before ranking).
         """
         allowed = self.permitted_rows(audience)
+        if site is not None:
+            allowed = np.intersect1d(allowed, self._site_rows.get(site, np.zeros(0, dtype=np.int64)))
         excluded = [self._doc_rows[d] for d in exclude if d in self._doc_rows]
         if excluded:
             allowed = np.setdiff1d(allowed, np.concatenate(excluded), assume_unique=False)
