@@ -99,6 +99,11 @@ class LexicalIndex:
             self._bm25 = bm25s.BM25()
             self._bm25.index(corpus, show_progress=False)
 
+    def memory_bytes(self) -> int:
+        if self._bm25 is None:
+            return 0
+        return sum(int(self._bm25.scores[k].nbytes) for k in ("data", "indices", "indptr"))
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for ``query`` (zeros where no query term occurs)."""
         if self._bm25 is None:
@@ -109,9 +114,42 @@ class LexicalIndex:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
+    def top_permitted(self, query: str, permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """The best ``k`` (row, score) pairs among the rows where ``permitted`` is true.
 
-def top_k_masked(scores: np.ndarray, allowed_rows: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The best ``k`` (row, score) pairs among ``allowed_rows`` with a positive score."""
+        Only the posting lists of the query's terms are read, and only their permitted entries
+        are summed: the cost follows the rows that contain a query term, not the corpus size.
+        """
+        if self._bm25 is None or k <= 0:
+            return []
+        vocab = self._bm25.vocab_dict
+        ids = [vocab[t] for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
+        if not ids:
+            return []
+        data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))
+        rows_parts, score_parts = [], []
+        for term in ids:
+            rows = indices[indptr[term] : indptr[term + 1]]
+            keep = permitted[rows]
+            rows_parts.append(rows[keep])
+            score_parts.append(data[indptr[term] : indptr[term + 1]][keep])
+        rows = np.concatenate(rows_parts)
+        if rows.size == 0:
+            return []
+        weights = np.concatenate(score_parts)
+        if rows.size * 16 > self._size:  # many matches: one pass over a dense accumulator is cheaper
+            totals = np.bincount(rows, weights=weights, minlength=self._size).astype(np.float32)
+            return top_k_masked(totals, np.flatnonzero(totals), k)
+        unique, inverse = np.unique(rows, return_inverse=True)
+        totals = np.bincount(inverse, weights=weights).astype(np.float32)
+        return top_k_masked(totals, np.arange(unique.size), k, labels=unique)
+
+
+def top_k_masked(
+    scores: np.ndarray, allowed_rows: np.ndarray, k: int, labels: np.ndarray | None = None
+) -> list[tuple[int, float]]:
+    """The best ``k`` (row, score) pairs among ``allowed_rows`` with a positive score (``labels``
+    maps a position of ``scores`` to the row reported)."""
     if allowed_rows.size == 0 or scores.size == 0:
         return []
     candidate = scores[allowed_rows]
@@ -120,5 +158,6 @@ def top_k_masked(scores: np.ndarray, allowed_rows: np.ndarray, k: int) -> list[t
         return []
     take = min(k, positive.size)
     best = positive[np.argpartition(-candidate[positive], take - 1)[:take]]
-    best = best[np.argsort(-candidate[best], kind="stable")]
-    return [(int(allowed_rows[i]), float(candidate[i])) for i in best]
+    names = allowed_rows if labels is None else labels[allowed_rows]
+    best = best[np.lexsort((names[best], -candidate[best]))]
+    return [(int(names[i]), float(candidate[i])) for i in best]
