@@ -30,15 +30,16 @@ import numpy as np
 class DensePlan:
     """How a segment is indexed and searched (the defaults are tuned with bench/filtered_search.py)."""
 
-    exact_max_rows: int = 4096
+    exact_max_rows: int = 1024
     """Permitted rows up to this many are scored exactly from the float32 vectors."""
     ann_min_rows: int = 20_000
     """Segments smaller than this have no ANN index; every search over them is exact."""
     list_size: int = 384
     """Average rows per inverted list (the number of lists is rows / list_size)."""
-    probes: int = 12
-    """Lists probed when everything is permitted; divided by selectivity ** probe_exponent."""
-    probe_exponent: float = 0.75
+    probes: int = 32
+    """Lists probed when everything is permitted; divided by selectivity ** probe_exponent (a
+    sparse permitted set needs a wider probe: at 1 % or less it is exhaustive)."""
+    probe_exponent: float = 1.0
     rerank: int = 3
     """Candidates re-ranked exactly per wanted hit."""
     train_rows: int = 100_000
