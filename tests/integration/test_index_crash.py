@@ -40,7 +40,14 @@ WRITER = textwrap.dedent(
 
 def _chunks(prefix: str, docs: int) -> list[Chunk]:
     return [
-        Chunk(f"{prefix}{d}-{n}", DocumentRef(f"{prefix}{d}", "drive", "s", "t", "u"), n, (), "old text", frozenset({"tenant:t"}))
+        Chunk(
+            f"{prefix}{d}-{n}",
+            DocumentRef(f"{prefix}{d}", "drive", "s", "t", "u"),
+            n,
+            (),
+            "old text",
+            frozenset({"tenant:t"}),
+        )
         for d in range(docs)
         for n in range(3)
     ]
@@ -54,7 +61,9 @@ def _vectors(n: int, seed: int) -> np.ndarray:
 def _kill_when_writing(store: SnapshotStore, mode: str, delay_s: float) -> None:
     """Start the writer, wait until its temporary segment exists, wait ``delay_s`` more, kill -9."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(store.index_dir), mode], cwd=REPO, env=env, stdout=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(store.index_dir), mode], cwd=REPO, env=env, stdout=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 120
         while not any(p.name.startswith(".tmp-") for p in store.segments_dir.iterdir()):
@@ -88,7 +97,11 @@ def test_kill_9_during_a_write_loses_nothing(tmp_path: Path, mode: str, delay_s:
     chunks, vectors, _ = SnapshotStore(tmp_path / "index").load()
     assert sorted(c.chunk_id for c in chunks) == before and len(vectors) == len(before)
     assert live.refresh() is False  # the server keeps serving what it had
-    hits = live.index.search("old", _vectors(1, 2)[0], audience=Audience.of(Principal("t", "u")), k=5) if live.index else []
+    hits = (
+        live.index.search("old", _vectors(1, 2)[0], audience=Audience.of(Principal("t", "u")), k=5)
+        if live.index
+        else []
+    )
     assert len(hits) == 5
 
     # the next writer works and clears the dead writer's leftovers

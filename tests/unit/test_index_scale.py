@@ -220,7 +220,9 @@ def test_merge_keeps_the_live_rows_and_a_segment_appended_meanwhile(tmp_path) ->
     # tombstones from the segment appended meanwhile (a deleted; late's own key, harmless) carry over
     assert {tuple(k) for k in record["segments"][0]["dead"]} == {("drive", "a"), ("drive", "late")}
     after = sorted((c.chunk_id, c.text) for c in store.load()[0])
-    expected = sorted([x for x in before if not x[0].startswith("a-")] + [("late-0", "late hotel"), ("late-1", "late hotel")])
+    expected = sorted(
+        [x for x in before if not x[0].startswith("a-")] + [("late-0", "late hotel"), ("late-1", "late hotel")]
+    )
     assert after == expected
     assert store.merge() is not None and len(store.generation()["segments"]) == 1
     assert sorted((c.chunk_id, c.text) for c in store.load()[0]) == expected
