@@ -79,9 +79,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+_last_ns = [0]
+
+
 def _new_id() -> str:
     # Sortable and strictly increasing within a process, so pruning keeps the newest.
-    return f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{uuid.uuid4().hex[:6]}"
+    ns = _last_ns[0] = max(time.time_ns(), _last_ns[0] + 1)
+    return f"{time.strftime('%Y%m%dT%H%M%S')}-{ns:020d}-{uuid.uuid4().hex[:6]}"
 
 
 def _doc_key(chunk: Chunk) -> DocKey:
