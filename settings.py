@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     embedding_query_prefix: str = ""
     embedding_passage_prefix: str = ""
     retrieval_top_k: int = Field(default=4, gt=0, le=50)
+    index_device: Literal["auto", "cpu", "cuda"] = "cpu"
+    """Where the dense search runs: cpu (quantised ANN + exact re-ranking), cuda (exact filtered
+    search on the GPU through torch), auto (cuda when torch sees a CUDA device)."""
     relevance_min_dense: float = Field(default=0.83, ge=-1, le=1)
     relevance_min_lexical: float = Field(default=1.0, ge=0)
     max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)

@@ -1,22 +1,25 @@
-"""The hybrid index: FAISS (dense) and BM25 (lexical), ACL-filtered *before* ranking.
+"""The hybrid index: dense (FAISS) and BM25 (lexical), ACL-filtered *before* ranking.
 
-A snapshot is immutable. The permitted rows for an audience are computed first from per-key
-posting lists; both rankers then only ever look at those rows (FAISS through an ``IDSelector``,
-BM25 by masking its score vector), and the scores are fused (see ``LEXICAL_WEIGHT``).
-A chunk whose ACL is empty is in no posting list and therefore readable by nobody.
+An index is a list of immutable segments, each with rows that later segments have replaced or
+deleted marked dead (tombstones). Per segment the permitted rows for an audience are computed first
+as a mask (``retrieval.rowfilter``); both rankers then only ever look at those rows (the dense one
+exactly or through a bitmap ``IDSelector`` inside its ANN scan, see ``retrieval.dense``; BM25 sums
+only the permitted entries of its query terms' posting lists), and the scores are fused (see
+``LEXICAL_WEIGHT``). A chunk whose ACL is empty is in no posting list and readable by nobody.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-import faiss
 import numpy as np
 
 from access import Audience
-from retrieval.lexical import LexicalIndex, top_k_masked
+from retrieval.dense import DEFAULT_PLAN, DensePlan, DenseSegment
+from retrieval.lexical import LexicalIndex
+from retrieval.rowfilter import RowFilter
 from retrieval.types import Chunk, Hit
 
 LEXICAL_WEIGHT = 0.015
@@ -49,49 +52,115 @@ class RelevanceGate:
         return dense_ok or lexical_ok
 
 
-class HybridIndex:
-    """Search over one immutable set of chunks with their vectors."""
+class Segment:
+    """One immutable set of chunks with their vectors: dense index, BM25 and ACL postings."""
 
-    def __init__(self, chunks: Sequence[Chunk], vectors: np.ndarray, embedder_name: str) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        *,
+        plan: DensePlan = DEFAULT_PLAN,
+        device: str = "cpu",
+        segment_id: str = "",
+    ) -> None:
         if len(chunks) != vectors.shape[0]:
             raise ValueError(f"{len(chunks)} chunks but {vectors.shape[0]} vectors")
+        self.segment_id = segment_id
         self.chunks = list(chunks)
-        self.embedder_name = embedder_name
-        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.dim = int(self.vectors.shape[1]) if self.vectors.ndim == 2 else 0
-        self._faiss = faiss.IndexFlatIP(max(self.dim, 1))
-        if len(self.chunks):
-            self._faiss.add(self.vectors)
-        self._lexical = LexicalIndex([c.indexed_text for c in self.chunks])
-        postings: dict[str, list[int]] = defaultdict(list)
-        doc_rows: dict[tuple[str, str], list[int]] = defaultdict(list)
-        site_rows: dict[str, list[int]] = defaultdict(list)
-        for row, chunk in enumerate(self.chunks):
-            for key in chunk.acl:
-                postings[key].append(row)
-            doc_rows[(chunk.doc.drive_id, chunk.doc.item_id)].append(row)
-            site_rows[chunk.doc.site_id].append(row)
-        self._postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
-        self._doc_rows = {k: np.asarray(v, dtype=np.int64) for k, v in doc_rows.items()}
-        self._site_rows = {k: np.asarray(v, dtype=np.int64) for k, v in site_rows.items()}
+        self.dense = DenseSegment(vectors, plan, device)
+        self.lexical = LexicalIndex([c.indexed_text for c in self.chunks])
+        self.filter = RowFilter(self.chunks)
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def alive_mask(self, dead: Iterable[tuple[str, str]]) -> np.ndarray | None:
+        """Rows not belonging to the ``dead`` documents (None when none of them is here)."""
+        alive: np.ndarray | None = None
+        for doc in dead:
+            rows = self.filter.doc_rows(doc)
+            if rows.size:
+                alive = np.ones(len(self), dtype=bool) if alive is None else alive
+                alive[rows] = False
+        return alive
+
+    def memory_bytes(self) -> int:
+        return self.dense.memory_bytes() + self.lexical.memory_bytes() + self.filter.memory_bytes()
+
+
+Key = tuple[int, int]
+"""(segment position, row in that segment)"""
+
+
+class HybridIndex:
+    """Search over segments; ``HybridIndex(chunks, vectors, name)`` is an index of one segment.
+
+    Behind this class sits the whole retrieval contract (``search`` with a mandatory audience), so
+    a distributed engine can replace it (see docs/scaling.md).
+    """
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        embedder_name: str,
+        *,
+        plan: DensePlan = DEFAULT_PLAN,
+        device: str = "cpu",
+    ) -> None:
+        segment = Segment(chunks, vectors, plan=plan, device=device)
+        self._init([(segment, None)], embedder_name)
+
+    @classmethod
+    def from_segments(cls, parts: Sequence[tuple[Segment, np.ndarray | None]], embedder_name: str) -> HybridIndex:
+        """An index over ``(segment, alive mask or None)`` pairs, oldest first."""
+        index = cls.__new__(cls)
+        index._init(list(parts), embedder_name)
+        return index
+
+    def _init(self, parts: list[tuple[Segment, np.ndarray | None]], embedder_name: str) -> None:
+        self.embedder_name = embedder_name
+        self.parts = parts
+        self._offsets = np.cumsum([0] + [len(s) for s, _ in parts])
+
+    @cached_property
+    def chunks(self) -> list[Chunk]:
+        """The live chunks (not tombstoned), segment by segment."""
+        out: list[Chunk] = []
+        for segment, alive in self.parts:
+            out.extend(
+                segment.chunks if alive is None else [c for c, a in zip(segment.chunks, alive, strict=True) if a]
+            )
+        return out
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The float32 vectors of all rows, dead ones included (a copy when there are segments)."""
+        if len(self.parts) == 1:
+            return self.parts[0][0].dense.vectors
+        return np.concatenate([np.asarray(s.dense.vectors) for s, _ in self.parts if len(s)])
+
+    def __len__(self) -> int:
+        return sum(len(s) if a is None else int(np.count_nonzero(a)) for s, a in self.parts)
 
     @property
     def document_count(self) -> int:
         return len({(c.doc.drive_id, c.doc.item_id) for c in self.chunks})
 
-    def permitted_rows(self, audience: Audience) -> np.ndarray:
-        """Rows every member of ``audience`` may read (sorted). Empty ACL rows are never included."""
-        result: np.ndarray | None = None
-        for member in audience.members:
-            lists = [self._postings[k] for k in member.acl_keys if k in self._postings]
-            rows = np.unique(np.concatenate(lists)) if lists else np.zeros(0, dtype=np.int64)
-            result = rows if result is None else np.intersect1d(result, rows, assume_unique=True)
-            if result.size == 0:
-                break
-        return result if result is not None else np.zeros(0, dtype=np.int64)
+    def memory_bytes(self) -> int:
+        """Bytes of the in-memory search structures (quantised vectors, lists, BM25, postings)."""
+        return sum(s.memory_bytes() for s, _ in self.parts)
+
+    def _masks(self, audience: Audience, site: str | None, exclude: Iterable[tuple[str, str]]) -> list[np.ndarray]:
+        return [s.filter.permitted(audience, site=site, exclude=exclude, alive=a) for s, a in self.parts]
+
+    def permitted_rows(self, audience: Audience, *, site: str | None = None) -> np.ndarray:
+        """Rows (numbered across segments, dead ones included) every member of ``audience`` may
+        read, sorted. Empty ACL rows and tombstoned rows are never included."""
+        masks = self._masks(audience, site, ())
+        rows = [np.flatnonzero(m) + self._offsets[i] for i, m in enumerate(masks)]
+        return np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, dtype=np.int64)
 
     def search(
         self,
@@ -107,48 +176,51 @@ class HybridIndex:
         """The ``k`` best permitted chunks. ``mode`` is ``hybrid``, ``dense`` or ``lexical``.
 
         ``exclude`` names documents (drive id, item id) to leave out, e.g. those whose access was
-        revoked since the snapshot was written. ``site``: only chunks of that site (before ranking).
+        revoked since the snapshot was written; ``site`` restricts to one SharePoint site id. Both
+        are applied to the permitted set before ranking, so ``k`` hits still come back when ``k``
+        permitted chunks exist.
         """
-        allowed = self.permitted_rows(audience)
-        if site is not None:
-            allowed = np.intersect1d(allowed, self._site_rows.get(site, np.zeros(0, dtype=np.int64)))
-        excluded = [self._doc_rows[d] for d in exclude if d in self._doc_rows]
-        if excluded:
-            allowed = np.setdiff1d(allowed, np.concatenate(excluded), assume_unique=False)
-        if allowed.size == 0 or k <= 0:
+        if k <= 0:
             return []
-        depth = min(allowed.size, max(4 * k, 20))
-        dense = self._dense(query_vector, allowed, depth) if mode in ("hybrid", "dense") else []
-        lexical = top_k_masked(self._lexical.scores(query), allowed, depth) if mode in ("hybrid", "lexical") else []
-        dense_scores = dict(dense)
-        lexical_scores = dict(lexical)
-        # Rows found only by one ranker still need the other's score.
-        missing_dense = [r for r in lexical_scores if r not in dense_scores]
-        if missing_dense and self.dim:
-            sims = self.vectors[missing_dense] @ np.asarray(query_vector, dtype=np.float32)
-            dense_scores.update(zip(missing_dense, (float(s) for s in sims), strict=True))
+        depth = max(4 * k, 20)
+        vector = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(-1))
+        dense: list[tuple[float, Key]] = []
+        lexical: list[tuple[float, Key]] = []
+        for position, mask in enumerate(self._masks(audience, site, exclude)):
+            count = int(np.count_nonzero(mask))
+            if count == 0:
+                continue
+            segment = self.parts[position][0]
+            if mode in ("hybrid", "dense"):
+                dense.extend((s, (position, r)) for r, s in segment.dense.search(vector, mask, count, depth))
+            if mode in ("hybrid", "lexical"):
+                lexical.extend((s, (position, r)) for r, s in segment.lexical.top_permitted(query, mask, depth))
+        dense_scores = dict((key, s) for s, key in sorted(dense, key=lambda x: (-x[0], x[1]))[:depth])
+        lexical_scores = dict((key, s) for s, key in sorted(lexical, key=lambda x: (-x[0], x[1]))[:depth])
+        self._fill_dense(dense_scores, [key for key in lexical_scores if key not in dense_scores], vector)
         top_lexical = max(lexical_scores.values(), default=0.0) or 1.0
-        fused: dict[int, float] = {}
-        for row in set(dense_scores) | set(lexical_scores):
-            dense_part = dense_scores.get(row, 0.0) if mode != "lexical" else 0.0
-            lexical_part = lexical_scores.get(row, 0.0) / top_lexical
-            fused[row] = dense_part + (LEXICAL_WEIGHT if mode == "hybrid" else 1.0) * lexical_part
-        order = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+        fused: dict[Key, float] = {}
+        for key in set(dense_scores) | set(lexical_scores):
+            dense_part = dense_scores.get(key, 0.0) if mode != "lexical" else 0.0
+            lexical_part = lexical_scores.get(key, 0.0) / top_lexical
+            fused[key] = dense_part + (LEXICAL_WEIGHT if mode == "hybrid" else 1.0) * lexical_part
+        order = sorted(fused, key=lambda key: (-fused[key], key))[:k]
         return [
             Hit(
-                chunk=self.chunks[row],
-                score=fused[row],
-                dense_score=dense_scores.get(row),
-                lexical_score=lexical_scores.get(row, 0.0),
+                chunk=self.parts[key[0]][0].chunks[key[1]],
+                score=fused[key],
+                dense_score=dense_scores.get(key),
+                lexical_score=lexical_scores.get(key, 0.0),
             )
-            for row in order
+            for key in order
         ]
 
-    def _dense(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        if not self.dim:
-            return []
-        query = np.ascontiguousarray(np.asarray(query_vector, dtype=np.float32).reshape(1, -1))
-        selector = faiss.IDSelectorBatch(allowed)
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-        scores, rows = self._faiss.search(query, depth, params=params)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+    def _fill_dense(self, scores: dict[Key, float], missing: list[Key], vector: np.ndarray) -> None:
+        """Rows found only by BM25 still need their dense score."""
+        for position in {p for p, _ in missing}:
+            dense = self.parts[position][0].dense
+            if not dense.dim:
+                continue
+            rows = np.asarray(sorted(r for p, r in missing if p == position), dtype=np.int64)
+            for row, value in zip(rows, dense.exact_scores(rows, vector), strict=True):
+                scores[(position, int(row))] = float(value)

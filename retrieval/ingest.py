@@ -1,21 +1,24 @@
-"""The ingestion pipeline: source changes → extract → chunk → embed → snapshot.
+"""The ingestion pipeline: source changes → extract → chunk → embed → segment.
 
-The working set starts from the current snapshot, changes are applied per document, and at each
-``Checkpoint`` a new snapshot is written *before* the drive's cursor is saved. A sync killed at
-any point therefore resumes from the last saved cursor and re-applies changes idempotently (an
-upsert replaces all chunks of its document).
+The working set starts from the current generation, changes are applied per document, and at
+each ``Checkpoint`` the changed documents are written as a new segment (with tombstones for their
+old rows) *before* the drive's cursor is saved. A sync killed at any point therefore resumes from
+the last saved cursor and re-applies changes idempotently (an upsert replaces all chunks of its
+document).
+
+Embedding is batched across documents and overlaps the download and extraction of the next ones:
+chunks wait in a buffer until ``EMBED_BATCH`` of them are there, then one embedding call runs in a
+worker thread while the loop goes on. At most one batch is embedding and one is filling, which
+bounds the memory held by documents in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
 import time
 from collections.abc import Awaitable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,59 +38,35 @@ from retrieval.source import (
     Upsert,
 )
 from retrieval.sync_report import SyncReport
+from retrieval.sync_state import SyncState
 from retrieval.types import Chunk, name_stem
 
 log = logging.getLogger(__name__)
 
 DocKey = tuple[str, str]
-WorkingSet = dict[DocKey, tuple[list[Chunk], np.ndarray]]
+EMBED_BATCH = 256
+"""Chunks embedded in one call (across documents)."""
 
 
-class SyncState:
-    """Per-drive cursors, saved atomically in ``DATA_DIR/sync``."""
+class WorkingSet(dict[DocKey, tuple[list[Chunk], np.ndarray]]):
+    """The documents of the index being built, remembering which were changed since the last write."""
 
-    def __init__(self, sync_dir: Path) -> None:
-        self.sync_dir = Path(sync_dir)
-        self.cursor_file = self.sync_dir / "cursors.json"
-        self.seen_file = self.sync_dir / "full_rounds.json"
-        self.report_file = self.sync_dir / "last_report.json"
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.touched: set[DocKey] = set()
 
-    def load_seen(self) -> dict[str, set[str]]:
-        """Drives in a full enumeration saved halfway: the item ids seen so far."""
-        try:
-            return {drive: set(items) for drive, items in json.loads(self.seen_file.read_text()).items()}
-        except FileNotFoundError:
-            return {}
+    def __setitem__(self, key: DocKey, value: tuple[list[Chunk], np.ndarray]) -> None:
+        self.touched.add(key)
+        super().__setitem__(key, value)
 
-    def save_seen(self, seen: dict[str, set[str]]) -> None:
-        self._write(self.seen_file, {drive: sorted(items) for drive, items in seen.items()})
+    def __delitem__(self, key: DocKey) -> None:
+        self.touched.add(key)
+        super().__delitem__(key)
 
-    def load_cursors(self) -> dict[str, str]:
-        try:
-            return dict(json.loads(self.cursor_file.read_text()))
-        except FileNotFoundError:
-            return {}
-
-    def _write(self, path: Path, data: Any) -> None:
-        self.sync_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, ensure_ascii=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-
-    def save_cursors(self, cursors: dict[str, str]) -> None:
-        self._write(self.cursor_file, cursors)
-
-    def save_report(self, report: SyncReport) -> None:
-        self._write(self.report_file, report.as_dict())
-
-    def load_report(self) -> dict[str, Any] | None:
-        try:
-            return dict(json.loads(self.report_file.read_text()))
-        except FileNotFoundError:
-            return None
+    def pop(self, key: DocKey, *default: Any) -> Any:  # type: ignore[override]
+        if key in self:
+            self.touched.add(key)
+        return super().pop(key, *default)
 
 
 class Ingestor:
@@ -108,10 +87,14 @@ class Ingestor:
         self._embedder = embedder
         self._extractors = extractors
         self._max_bytes = max_document_bytes
+        self._pending: list[tuple[DocKey, list[Chunk]]] = []
+        self._pending_keys: set[DocKey] = set()
+        self._embedding: asyncio.Task[None] | None = None
+        self._merging: asyncio.Task[Any] | None = None
 
-    def _load_working_set(self) -> dict[DocKey, tuple[list[Chunk], np.ndarray]]:
+    def _load_working_set(self) -> WorkingSet:
         if self._store.current_id() is None:
-            return {}
+            return WorkingSet()
         chunks, vectors, meta = self._store.load()
         if meta.get("embedder") != self._embedder.name:
             log.warning(
@@ -119,13 +102,13 @@ class Ingestor:
             )
             self._state.save_cursors({})
             self._state.save_seen({})
-            return {}
+            return WorkingSet()
         docs: dict[DocKey, tuple[list[Chunk], list[np.ndarray]]] = {}
         for chunk, vector in zip(chunks, vectors, strict=True):
             entry = docs.setdefault((chunk.doc.drive_id, chunk.doc.item_id), ([], []))
             entry[0].append(chunk)
             entry[1].append(vector)
-        return {k: (c, np.stack(v)) for k, (c, v) in docs.items()}
+        return WorkingSet({k: (c, np.stack(v)) for k, (c, v) in docs.items()})
 
     async def run(self, source: DocumentSource) -> SyncReport:
         """One sync: apply the source's changes, snapshot at each checkpoint, keep the report."""
@@ -138,10 +121,12 @@ class Ingestor:
         """Run ``work``; the report is kept either way, with the error when it failed."""
         try:
             await work
+            await self._settle_merge()
         except Exception as exc:
             report.error = f"{type(exc).__name__}: {exc}"[:500]
             raise
         finally:
+            await self._abandon_pending()
             report.documents_in_index = len(working)
             report.chunks_in_index = sum(len(c) for c, _ in working.values())
             report.finished = time.time()
@@ -164,11 +149,13 @@ class Ingestor:
                 break
             finally:
                 report.add_time("download", time.perf_counter() - started)
-            if isinstance(change, (Upsert, Failure)):
+            if isinstance(change, (Upsert, Failure, Delete)):
                 drive_id = change.doc.drive_id if isinstance(change, Upsert) else change.drive_id
                 item_id = change.doc.item_id if isinstance(change, Upsert) else change.item_id
-                if drive_id in seen:
+                if drive_id in seen and not isinstance(change, Delete):
                     seen[drive_id].add(item_id)
+                if (drive_id, item_id) in self._pending_keys:
+                    await self._flush_embeddings(working, report, wait=True)
             if isinstance(change, Upsert):
                 dirty |= await self._apply_upsert(change, working, report)
             elif isinstance(change, Delete):
@@ -195,6 +182,8 @@ class Ingestor:
                     dirty |= bool(gone)
                     del seen[change.drive_id]
                 cursors[change.drive_id] = change.cursor
+                await self._flush_embeddings(working, report, wait=True)
+                dirty |= bool(working.touched)
                 if dirty or self._store.current_id() is None:
                     report.snapshot_id = self._write_snapshot(working, report)
                     dirty = False
@@ -202,7 +191,8 @@ class Ingestor:
                 self._state.save_seen(seen)
                 self._state.save_cursors(cursors)
                 last_saved = time.monotonic()
-        if dirty:
+        await self._flush_embeddings(working, report, wait=True)
+        if dirty or working.touched:
             report.snapshot_id = self._write_snapshot(working, report)
 
     async def refresh_permissions(self, source: DocumentSource, concurrency: int = 8) -> SyncReport:
@@ -252,18 +242,73 @@ class Ingestor:
         if dirty:
             report.snapshot_id = self._write_snapshot(working, report)
 
-    def _write_snapshot(self, working: dict[DocKey, tuple[list[Chunk], np.ndarray]], report: SyncReport) -> str:
+    def _write_snapshot(self, working: WorkingSet, report: SyncReport) -> str:
+        """Write the documents changed since the last write as a new segment (the whole working
+        set when there is no generation yet), then start a background merge if one is due."""
         started = time.perf_counter()
-        chunks = [c for key in sorted(working) for c in working[key][0]]
-        parts = [working[key][1] for key in sorted(working) if len(working[key][0])]
+        keys = sorted(k for k in working.touched if k in working)
+        chunks = [c for key in keys for c in working[key][0]]
+        parts = [working[key][1] for key in keys if len(working[key][0])]
         vectors = np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
-        snapshot_id = self._store.write(chunks, vectors, self._embedder.name)
+        if self._store.current_id() is None:
+            everything = sorted(working)
+            chunks = [c for key in everything for c in working[key][0]]
+            parts = [working[key][1] for key in everything if len(working[key][0])]
+            vectors = np.concatenate(parts) if parts else np.zeros((0, self._embedder.dim), np.float32)
+            snapshot_id = self._store.write(chunks, vectors, self._embedder.name)
+        else:
+            snapshot_id = self._store.write_segment(chunks, vectors, self._embedder.name, removed=working.touched)
+        working.touched.clear()
         report.add_time("indexing", time.perf_counter() - started)
+        if self._merging is None and self._store.needs_merge():
+            self._merging = asyncio.ensure_future(asyncio.to_thread(self._store.merge))
         return snapshot_id
 
-    async def _apply_upsert(
-        self, change: Upsert, working: dict[DocKey, tuple[list[Chunk], np.ndarray]], report: SyncReport
-    ) -> bool:
+    async def _settle_merge(self) -> None:
+        if self._merging is not None:
+            merging, self._merging = self._merging, None
+            merged = await merging
+            if merged:
+                log.info("merged segments into generation %s", merged)
+
+    async def _flush_embeddings(self, working: WorkingSet, report: SyncReport, wait: bool) -> None:
+        """Start embedding the buffered chunks (after the batch already embedding); with ``wait``,
+        return only when everything buffered is in ``working``."""
+        if self._embedding is not None and (wait or self._pending):
+            running, self._embedding = self._embedding, None
+            await running
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self._embedding = asyncio.ensure_future(self._embed_batch(batch, working, report))
+        if wait and self._embedding is not None:
+            running, self._embedding = self._embedding, None
+            await running
+
+    async def _embed_batch(
+        self, batch: list[tuple[DocKey, list[Chunk]]], working: WorkingSet, report: SyncReport
+    ) -> None:
+        started = time.perf_counter()
+        texts = [c.indexed_text for _, chunks in batch for c in chunks]
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
+        report.add_time("embedding", time.perf_counter() - started)
+        offset = 0
+        for key, chunks in batch:
+            working[key] = (chunks, vectors[offset : offset + len(chunks)])
+            offset += len(chunks)
+            self._pending_keys.discard(key)
+
+    async def _abandon_pending(self) -> None:
+        """After a failure: nothing buffered may be written later (the cursor was not saved)."""
+        self._pending, self._pending_keys = [], set()
+        for task in (self._embedding, self._merging):
+            if task is not None:
+                try:
+                    await task
+                except Exception:  # noqa: BLE001 - the run's own error is what is reported
+                    log.exception("background index work failed")
+        self._embedding = self._merging = None
+
+    async def _apply_upsert(self, change: Upsert, working: WorkingSet, report: SyncReport) -> bool:
         key = (change.doc.drive_id, change.doc.item_id)
         if change.unknown_permissions:
             report.unknown_permission_items += 1
@@ -303,12 +348,15 @@ class Ingestor:
         if extracted.title and (not doc.title or doc.title == name_stem(doc.name)):
             doc = replace(doc, title=extracted.title)
         chunks = chunk_document(doc, extracted, change.acl)
-        started = time.perf_counter()
-        vectors = await asyncio.to_thread(self._embedder.embed_passages, [c.indexed_text for c in chunks])
-        report.add_time("embedding", time.perf_counter() - started)
         if existing is None:
             report.added += 1
         else:
             report.updated += 1
-        working[key] = (chunks, vectors)
+        if not chunks:
+            working[key] = (chunks, np.zeros((0, self._embedder.dim), np.float32))
+            return True
+        self._pending.append((key, chunks))
+        self._pending_keys.add(key)
+        if sum(len(c) for _, c in self._pending) >= EMBED_BATCH:
+            await self._flush_embeddings(working, report, wait=False)
         return True

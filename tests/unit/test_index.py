@@ -243,7 +243,8 @@ def test_snapshot_jsonl_is_one_object_per_chunk(tmp_path) -> None:  # type: igno
     store = SnapshotStore(tmp_path)
     chunks, vectors = _corpus()
     snapshot_id = store.write(chunks, vectors, "emb")
-    lines = (tmp_path / "snapshots" / snapshot_id / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    (segment,) = store.generation(snapshot_id)["segments"]
+    lines = (tmp_path / "segments" / segment["id"] / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["chunk_id"] for line in lines] == ["id0", "id1", "id2"]
     assert "ümlauts" in lines[0]
 
@@ -259,15 +260,17 @@ def test_pruning_keeps_the_newest_three(tmp_path, monkeypatch: pytest.MonkeyPatc
     store = SnapshotStore(tmp_path)
     chunks, vectors = _corpus()
     ids = [store.write(chunks, vectors, "emb") for _ in range(6)]
-    remaining = sorted(p.name for p in store.snapshots_dir.iterdir())
+    remaining = sorted(p.stem for p in store.generations_dir.iterdir())
     assert KEEP_SNAPSHOTS == 3
     assert remaining == ids[-3:]
+    segments = {s["id"] for i in ids[-3:] for s in store.generation(i)["segments"]}
+    assert {p.name for p in store.segments_dir.iterdir()} == segments
     assert store.current_id() == ids[-1]
 
 
 def test_pruning_within_one_second_keeps_the_newest(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(snapshots.time, "strftime", lambda fmt: "20260101T000000")
-    suffixes = iter(["f" * 32, "e" * 32, "d" * 32, "c" * 32, "b" * 32])
+    suffixes = iter([c * 32 for c in "fedcba9876"])  # a segment and a generation per write
 
     class _Uuid:
         def __init__(self) -> None:
@@ -277,7 +280,7 @@ def test_pruning_within_one_second_keeps_the_newest(tmp_path, monkeypatch: pytes
     store = SnapshotStore(tmp_path)
     chunks, vectors = _corpus()
     ids = [store.write(chunks, vectors, "emb") for _ in range(5)]
-    assert set(p.name for p in store.snapshots_dir.iterdir()) == set(ids[-3:])
+    assert set(p.stem for p in store.generations_dir.iterdir()) == set(ids[-3:])
 
 
 def test_live_index_swaps_only_when_current_changes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -272,3 +272,36 @@ def test_full_round_resumed_from_a_partial_checkpoint_still_drops_what_is_gone(t
     chunks, _, _ = store.load()
     assert sorted({c.doc.item_id for c in chunks}) == ["a", "b"]  # "old" was not seen in the round
     assert resumed.deleted == 1 and state.load_seen() == {} and state.load_cursors() == {"d": "c1"}
+
+
+def test_incremental_sync_writes_a_segment_of_the_changes_and_batches_embeddings(tmp_path: Path) -> None:
+    class CountingEmbedder(WordCounter):
+        calls: list[int] = []
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            self.calls.append(len(texts))
+            return super().embed_passages(texts)
+
+    store, state = SnapshotStore(tmp_path / "index"), SyncState(tmp_path / "sync")
+    embedder = CountingEmbedder()
+    ingestor = Ingestor(store, state, embedder, default_registry(), 10_000)
+    first_run = [CursorReset("d"), *(upsert(f"doc{i}", f"text {i}", {"group:1"}) for i in range(30))]
+    source = ScriptedSource(
+        [
+            [*first_run, Checkpoint("d", "c1")],
+            [upsert("doc3", "changed text", {"group:1"}, tag="t2"), Delete("d", "doc4"), Checkpoint("d", "c2")],
+        ],
+        {},
+    )
+    asyncio.run(ingestor.run(source))
+    assert embedder.calls == [30], "thirty one-chunk documents, one embedding call"
+    assert len(store.generation()["segments"]) == 1
+    asyncio.run(ingestor.run(source))
+    segments = store.generation()["segments"]
+    assert len(segments) == 2
+    new_chunks, _ = store.load_segment(segments[1]["id"])
+    assert [c.doc.item_id for c in new_chunks] == ["doc3"], "only the changed document is written again"
+    assert {tuple(k) for k in segments[0]["dead"]} == {("d", "doc3"), ("d", "doc4")}
+    chunks, _, _ = store.load()
+    assert len({c.doc.item_id for c in chunks}) == 29
+    assert [c.text for c in chunks if c.doc.item_id == "doc3"] == ["changed text"]
