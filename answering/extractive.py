@@ -1,0 +1,161 @@
+"""The extractive answer: the sentence or two of the permitted passages that answer the question.
+
+Used when the model's answer fails the grounding check, and as the degraded answer when the model
+is down. Sentences of the passages the model was shown are ranked against the question with the
+embedder (dense similarity) and BM25 (the index's bilingual tokenizer), plus a bonus for sentences
+that contain the kind of thing asked for (a number for "wie viele"/"how many", a date for "bis
+wann"/"when", a name for "wer"/"who"). The best one, and its neighbour when that one scores close,
+are quoted with the document's title and its citation marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from answering.facts import extract_facts
+from answering.grounding import Asked, asked_kind, has_kind
+from answering.prompts import SourceDocument
+from retrieval.embedding import Embedder
+from retrieval.lexical import BilingualTokenizer, LexicalIndex
+
+KIND_BONUS = 0.25
+"""Added to a sentence that contains the asked-for kind (scores are in [0, 1] before it)."""
+SECOND_SENTENCE_RATIO = 0.92
+"""A second sentence is quoted when it scores at least this share of the best one."""
+MAX_CANDIDATES = 48
+MAX_QUOTE_CHARS = 420
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[–•]\s+|(?<=:)\s+(?=- )")
+_NO_SPLIT_BEFORE = re.compile(r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|\d)\.$")
+_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage and the source number it belongs to."""
+
+    text: str
+    source: int
+    order: int
+    """Position among all candidates (passage rank, then position in the passage)."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    """The chosen sentence(s) of one source, with the scores they were chosen by."""
+
+    sentences: tuple[str, ...]
+    source: SourceDocument
+    score: float
+    dense: float
+    lexical: float
+
+    def quote(self) -> str:
+        text = " ".join(self.sentences)
+        return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 2].rsplit(" ", 1)[0] + " …"
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage split into sentences and list items, without bullets."""
+    pieces: list[str] = []
+    for piece in _SPLIT.split(text):
+        piece = _BULLET.sub("", piece).strip()
+        if not piece:
+            continue
+        if pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return [p for p in pieces if len(p) >= 12 and re.search(r"[^\W\d_]{3}", p)]
+
+
+def candidates(sources: list[SourceDocument]) -> list[Sentence]:
+    """Every sentence of the passages, in passage rank order (best passage first)."""
+    out: list[Sentence] = []
+    ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
+    for _, number, hit in ranked:
+        for sentence in passage_sentences(hit.chunk.text):
+            out.append(Sentence(sentence, number, len(out)))
+            if len(out) >= MAX_CANDIDATES:
+                return out
+    return out
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    top = float(values.max())
+    return values / top if top > 0 else np.zeros_like(values)
+
+
+class SentenceSelector:
+    """Picks the sentence(s) that answer a question, from the passages an answer may use."""
+
+    def __init__(self, embedder: Embedder, tokenizer: BilingualTokenizer | None = None) -> None:
+        self._embedder = embedder
+        self._tokenizer = tokenizer or BilingualTokenizer()
+
+    async def select(
+        self, question: str, question_vector: np.ndarray | None, sources: list[SourceDocument]
+    ) -> Extract | None:
+        """The best sentence(s), or ``None`` when the passages have no sentence at all."""
+        found = candidates(sources)
+        if not found:
+            return None
+        texts = [s.text for s in found]
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
+        if question_vector is None:
+            question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
+        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources)
+
+    def rank(
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        found: list[Sentence],
+        vectors: np.ndarray,
+        sources: list[SourceDocument],
+    ) -> Extract:
+        dense = vectors @ question_vector.astype(np.float32)
+        lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
+        asked = asked_kind(question)
+        bonus = np.array(
+            [KIND_BONUS if asked is not Asked.OTHER and has_kind(extract_facts(s.text), asked) else 0.0 for s in found]
+        )
+        # dense similarity of E5-like models lives in a narrow band: spread it before mixing
+        spread = dense - float(dense.min()) if dense.size > 1 else dense
+        score = 0.45 * _normalised(spread) + 0.45 * _normalised(lexical) + bonus - 0.002 * np.arange(len(found))
+        best = int(np.argmax(score))
+        chosen = [best]
+        neighbour = best + 1
+        if (
+            neighbour < len(found)
+            and found[neighbour].source == found[best].source
+            and score[neighbour] >= SECOND_SENTENCE_RATIO * score[best]
+        ):
+            chosen.append(neighbour)
+        by_number = {s.number: s for s in sources}
+        return Extract(
+            sentences=tuple(found[i].text for i in chosen),
+            source=by_number[found[best].source],
+            score=float(score[best]),
+            dense=float(dense[best]),
+            lexical=float(lexical[best]),
+        )
+
+
+PRESENTATION = {
+    "de": "Laut „{title}“: „{quote}“ [{n}]",
+    "en": "According to “{title}”: “{quote}” [{n}]",
+}
+
+
+def present(extract: Extract, language: str) -> str:
+    """The extract as answer text: title, quoted sentence(s), citation marker."""
+    template = PRESENTATION.get(language, PRESENTATION["en"])
+    quote = extract.quote().replace("“", "'").replace("”", "'").replace("„", "'")
+    return template.format(title=" ".join(extract.source.doc.title.split()), quote=quote, n=extract.source.number)
