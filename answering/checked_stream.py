@@ -19,7 +19,6 @@ import re
 from answering.facts import Fact
 from answering.grounding import Check, GroundingCheck, is_empty, sentence_end
 
-
 _LABEL = re.compile(
     r"^\s*(?:(?:die|the)\s+)?(?:antwort|answer|ansatz|lösung)(?:\s+(?:lautet|is))?\s*:\s*(?:\[\d{1,3}\]\s*)?",
     re.IGNORECASE,

@@ -21,15 +21,26 @@ from answering.grounding import Asked, asked_kind, has_kind
 from answering.prompts import SourceDocument
 from retrieval.embedding import Embedder
 from retrieval.lexical import BilingualTokenizer, LexicalIndex
+from retrieval.types import Hit
 
-KIND_BONUS = 0.25
-"""Added to a sentence that contains the asked-for kind (scores are in [0, 1] before it)."""
+WEIGHTS = (0.8, 0.45)
+"""Dense and BM25 weights of a sentence's score (each normalised to [0, 1] over the candidates)."""
+KIND_BONUS = 0.4
+"""Added to a sentence that contains the asked-for kind."""
+PASSAGE_WEIGHT = 0.2
+"""Added in proportion to the retrieval score of the sentence's document."""
+ORDER_PENALTY = 0.002
+"""Subtracted per candidate position: ties go to the better passage."""
+MIN_COVERAGE = 0.3
+MIN_DENSE = 0.84
+"""A sentence answers only if it holds ``MIN_COVERAGE`` of the question's terms or its dense
+similarity reaches ``MIN_DENSE`` (cross-lingual questions share no terms with their answer)."""
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
 MAX_CANDIDATES = 48
 MAX_QUOTE_CHARS = 420
 
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[–•]\s+|(?<=:)\s+(?=- )")
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
 _NO_SPLIT_BEFORE = re.compile(r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|\d)\.$")
 _BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
 
@@ -42,6 +53,8 @@ class Sentence:
     source: int
     order: int
     """Position among all candidates (passage rank, then position in the passage)."""
+    passage_score: float = 0.0
+    """The retrieval score of the passage it comes from."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,13 @@ class Extract:
     score: float
     dense: float
     lexical: float
+    coverage: float
+    """The share of the question's terms in the chosen sentence(s)."""
+
+    @property
+    def answers(self) -> bool:
+        """Whether the sentence(s) plausibly answer the question (not just share its topic)."""
+        return self.coverage >= MIN_COVERAGE or self.dense >= MIN_DENSE
 
     def quote(self) -> str:
         text = " ".join(self.sentences)
@@ -77,9 +97,9 @@ def candidates(sources: list[SourceDocument]) -> list[Sentence]:
     """Every sentence of the passages, in passage rank order (best passage first)."""
     out: list[Sentence] = []
     ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
-    for _, number, hit in ranked:
+    for score, number, hit in ranked:
         for sentence in passage_sentences(hit.chunk.text):
-            out.append(Sentence(sentence, number, len(out)))
+            out.append(Sentence(sentence, number, len(out), score))
             if len(out) >= MAX_CANDIDATES:
                 return out
     return out
@@ -128,7 +148,14 @@ class SentenceSelector:
         )
         # dense similarity of E5-like models lives in a narrow band: spread it before mixing
         spread = dense - float(dense.min()) if dense.size > 1 else dense
-        score = 0.45 * _normalised(spread) + 0.45 * _normalised(lexical) + bonus - 0.002 * np.arange(len(found))
+        passage = _normalised(np.array([s.passage_score for s in found], dtype=np.float32))
+        score = (
+            WEIGHTS[0] * _normalised(spread)
+            + WEIGHTS[1] * _normalised(lexical)
+            + bonus
+            + PASSAGE_WEIGHT * passage
+            - ORDER_PENALTY * np.arange(len(found))
+        )
         best = int(np.argmax(score))
         chosen = [best]
         neighbour = best + 1
@@ -139,13 +166,24 @@ class SentenceSelector:
         ):
             chosen.append(neighbour)
         by_number = {s.number: s for s in sources}
+        sentences = tuple(found[i].text for i in chosen)
         return Extract(
-            sentences=tuple(found[i].text for i in chosen),
+            sentences=sentences,
             source=by_number[found[best].source],
             score=float(score[best]),
             dense=float(dense[best]),
             lexical=float(lexical[best]),
+            coverage=self.coverage(question, " ".join(sentences)),
         )
+
+    def coverage(self, question: str, text: str) -> float:
+        """The share of the question's terms (stemmed, stop words dropped) that ``text`` contains."""
+        terms = set(self._tokenizer.tokens(question))
+        return len(terms & set(self._tokenizer.tokens(text))) / len(terms) if terms else 1.0
+
+    def support(self, question: str, hits: list[Hit]) -> float:
+        """The share of the question's terms that the passages (with their titles and headings) contain."""
+        return self.coverage(question, "\n".join(h.chunk.indexed_text for h in hits))
 
 
 PRESENTATION = {

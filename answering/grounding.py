@@ -42,6 +42,8 @@ class Check(StrEnum):
     """A later sentence was ungrounded: the answer ends before it (the earlier ones passed)."""
     LLM_DOWN = "llm_down"
     """No model answer at all: the model is unavailable."""
+    UNSUPPORTED = "unsupported"
+    """The model was not asked: the permitted passages hold too few of the question's terms."""
 
 
 class Asked(StrEnum):
@@ -74,8 +76,31 @@ _REFUSAL = re.compile(
     re.IGNORECASE,
 )
 FILLER = frozenset(
-    """antwort answer ansatz lösung loesung quelle quellen source sources siehe see lautet folgt folgende
-    folgendes following response reply hier here dokument document text""".split()
+    [
+        "antwort",
+        "answer",
+        "ansatz",
+        "lösung",
+        "loesung",
+        "quelle",
+        "quellen",
+        "source",
+        "sources",
+        "siehe",
+        "see",
+        "lautet",
+        "folgt",
+        "folgende",
+        "folgendes",
+        "following",
+        "response",
+        "reply",
+        "hier",
+        "here",
+        "dokument",
+        "document",
+        "text",
+    ]
 )
 """Words that carry no content in an answer ("Die Antwort: [1]", "Answer: see [1]")."""
 _QUANTITY_KINDS = frozenset({"number", "date", "time", "month"})
@@ -162,7 +187,11 @@ class GroundingCheck:
                 return True
             if fact.kind == "name" and len(fact.key) > 4 and fact.key[:-1] in source.text:
                 return True  # inflection: "Krügers", "Brandts"
-            if fact.kind == "number" and re.fullmatch(r"\d+", fact.key) and re.search(rf"\b{fact.key}\b", source.digits):
+            if (
+                fact.kind == "number"
+                and re.fullmatch(r"\d+", fact.key)
+                and re.search(rf"\b{fact.key}\b", source.digits)
+            ):
                 return True  # a number inside a code or a date of the source
         return False
 

@@ -23,8 +23,8 @@ from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, 
 from answering.checked_stream import CheckedStream
 from answering.citations import MARKER, Citation, clean_answer, resolve_citations
 from answering.extractive import SentenceSelector, present
-from answering.grounding import Check, GroundingCheck, asked_kind, has_kind
 from answering.facts import extract_facts
+from answering.grounding import Check, GroundingCheck, asked_kind, has_kind
 from answering.language import detect_language
 from answering.model import ChatModel
 from answering.prompts import SourceDocument, build_messages, group_sources
@@ -39,9 +39,8 @@ QueryVector = np.ndarray
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-MIN_EXTRACT_SCORE = 0.5
-"""An extractive answer needs at least this selector score (see ``answering.extractive``); below it
-the documents are taken not to answer the question."""
+MIN_SUPPORT = 0.4
+"""The share of the question's terms the permitted passages must contain (``question_support``)."""
 
 MAX_RECHECK_ROUNDS = 3
 """Retrieval rounds when the answer-time check drops documents; after that nothing is used."""
@@ -65,7 +64,7 @@ class AnswerService:
         gate: RelevanceGate | None = None,
         permissions: CurrentPermissions | None = None,
         prompt_style: str = "default",
-        min_extract_score: float = MIN_EXTRACT_SCORE,
+        min_support: float = MIN_SUPPORT,
     ) -> None:
         self._index = index
         self._embedder = embedder
@@ -76,7 +75,7 @@ class AnswerService:
         self._permissions = permissions
         self._selector = SentenceSelector(embedder)
         self._prompt_style = prompt_style
-        self._min_extract = min_extract_score
+        self._min_support = min_support
 
     @property
     def model_name(self) -> str:
@@ -208,6 +207,11 @@ class AnswerService:
         if not hits:
             yield final(messages.text("no_match", language), Outcome.NO_MATCH)
             return
+        support = self._selector.support(question, hits)
+        if support < self._min_support:
+            log.info("the passages hold %.0f%% of the question's terms: nothing found", 100 * support)
+            yield final(messages.text("no_match", language), Outcome.NO_MATCH, grounding=Check.UNSUPPORTED)
+            return
         sources = group_sources(hits)
         prompt = build_messages(question, sources, language, self._prompt_style)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
@@ -261,7 +265,7 @@ class AnswerService:
     ) -> str | None:
         """The extractive answer text, or ``None`` when no sentence answers the question well enough."""
         extract = await self._selector.select(question, vector, sources)
-        if extract is None or extract.score < self._min_extract:
+        if extract is None or not extract.answers:
             return None
         asked = asked_kind(question)
         if not has_kind(extract_facts(" ".join(extract.sentences)), asked):

@@ -39,7 +39,7 @@ from answering.assistant import Room  # noqa: E402
 from answering.facts import extract_facts  # noqa: E402
 from answering.grounding import GroundingCheck, is_refusal  # noqa: E402
 from answering.prompts import group_sources  # noqa: E402
-from devstack.processes import free_port, run_sync, start_devtenant, start_llm  # noqa: E402
+from devstack.processes import Child, free_port, run_sync, start_devtenant, start_llm  # noqa: E402
 
 SEED_QUESTIONS = REPO / "devtenant" / "seed" / "questions.json"
 UNANSWERABLE = REPO / "bench" / "unanswerable.json"
@@ -117,7 +117,10 @@ async def ask_all(settings_env: dict[str, str], questions: list[dict[str, Any]])
             )
             row = rows[-1]
             mark = "ok " if (row["fact_ok"] if q["answerable"] else row["refused"]) else "-- "
-            print(f"{mark}{total:5.1f}s {row['grounding'] or row['outcome']:<13} {q['question'][:60]!r} -> {final.text[:90]!r}", flush=True)
+            print(
+                f"{mark}{total:5.1f}s {row['grounding'] or row['outcome']:<13} {q['question'][:60]!r} -> {final.text[:90]!r}",
+                flush=True,
+            )
     finally:
         await serving.close()
     return rows
@@ -147,7 +150,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "checks": {k: sum(r["grounding"] == k for r in rows) for k in sorted({r["grounding"] for r in rows})},
         "ungrounded_shown": sum(r["shown_ungrounded"] for r in rows),
         "ttft_s": {"p50": statistics.median(ttft) if ttft else None, "max": max(ttft) if ttft else None},
-        "total_s": {"p50": statistics.median(times), "p90": sorted(times)[int(0.9 * (len(times) - 1))], "sum": sum(times)},
+        "total_s": {
+            "p50": statistics.median(times),
+            "p90": sorted(times)[int(0.9 * (len(times) - 1))],
+            "sum": sum(times),
+        },
     }
 
 
@@ -177,16 +184,22 @@ def main() -> int:
     parser.add_argument("--chat-format", help="the embedded server's chat format (default: the profile's)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE setting for this run (repeatable)")
     parser.add_argument("--label", default="", help="a name for this run in the table")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="reuse this DATA_DIR's index (from an earlier run's sync) instead of syncing again",
+    )
     args = parser.parse_args()
 
     questions = load_set(args.every)
     root = Path(tempfile.mkdtemp(prefix="answer-eval-"))
     logs = root / "logs"
-    children = []
+    children: list[Child] = []
     tenant = start_devtenant(root / "devtenant", logs)
     children.append(tenant.child)
     try:
-        env = {**tenant.env(), "DATA_DIR": str(root / "data"), "DEV_MODE": "true", "AUDIT_LEVEL": "none"}
+        data_dir = args.data_dir or root / "data"
+        env = {**tenant.env(), "DATA_DIR": str(data_dir), "DEV_MODE": "true", "AUDIT_LEVEL": "none"}
         if os.environ.get("TGI_URL"):
             label = args.label or f"TGI_URL={os.environ['TGI_URL']}"
         else:
@@ -196,14 +209,17 @@ def main() -> int:
             env.update({"TGI_URL": url, "LLM_API_KEY": "-", "LLM_PROFILE": "embedded"})
             label = args.label or f"embedded ({args.chat_format or 'profile chat format'})"
         env.update(dict(item.split("=", 1) for item in args.env))
-        print(run_sync(env, logs), flush=True)
+        if not (data_dir / "index").is_dir():
+            print(run_sync(env, logs), flush=True)
         started = time.perf_counter()
         rows = asyncio.run(ask_all(env, questions))
         summary = summarise(rows)
         summary["wall_s"] = time.perf_counter() - started
         print_table(summary, f"{label}, {len(rows)} questions in {summary['wall_s']:.0f} s")
         if args.json:
-            args.json.write_text(json.dumps({"label": label, "summary": summary, "rows": rows}, indent=1, ensure_ascii=False))
+            args.json.write_text(
+                json.dumps({"label": label, "summary": summary, "rows": rows}, indent=1, ensure_ascii=False)
+            )
     finally:
         for child in reversed(children):
             child.stop()

@@ -16,7 +16,9 @@ SECURITY = doc(3, "IT Security Guideline")
 SOURCES = group_sources(
     [
         hit(TRAVEL, "Die Hotelobergrenze beträgt 120 EUR pro Nacht. Das Tagesgericht kostet 4,50 EUR."),
-        hit(VACATION, "Resturlaub kann bis zum 31. März des Folgejahres übertragen werden. Es gibt 3 Tage Sonderurlaub."),
+        hit(
+            VACATION, "Resturlaub kann bis zum 31. März des Folgejahres übertragen werden. Es gibt 3 Tage Sonderurlaub."
+        ),
         hit(
             SECURITY,
             "Report phishing to phishing@contoso.dev. The Compliance Officer is Dr. Helena Brandt. "
@@ -121,7 +123,9 @@ def test_empty_answers(answer: str) -> None:
 
 
 def test_an_answer_without_the_asked_for_kind_misses_it() -> None:
-    assert check("Wie viele Urlaubstage habe ich?").answer("Die Führungskraft entscheidet [2].")[0] is Check.MISSING_KIND
+    assert (
+        check("Wie viele Urlaubstage habe ich?").answer("Die Führungskraft entscheidet [2].")[0] is Check.MISSING_KIND
+    )
     assert check("Wer ist der Compliance Officer?").answer("Das steht in der Richtlinie [3].")[0] is Check.MISSING_KIND
     assert check("Wie viele Tage?").answer("Drei Tage [2].")[0] is Check.PASSED
 
