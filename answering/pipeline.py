@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import numpy as np
 
@@ -291,7 +291,7 @@ class _ModelFailed(Exception):
     """The model failed while streaming (kept apart from failures of our own code)."""
 
 
-async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncIterator[str]:
+async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncGenerator[str, None]:
     """The model's deltas; any failure of the model (see ``ChatModel``) becomes ``_ModelFailed``."""
     stream = aiter(llm.stream(prompt))
     while True:
