@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from answering.facts import Fact
-from answering.grounding import Check, GroundingCheck, is_empty, sentence_end
+from answering.grounding import Check, GroundingCheck, is_echo, is_empty, sentence_end
 
 _LABEL = re.compile(
     r"^\s*(?:(?:die|the)\s+)?(?:antwort|answer|ansatz|lösung)(?:\s+(?:lautet|is))?\s*:\s*(?:\[\d{1,3}\]\s*)?",
@@ -84,8 +84,8 @@ class CheckedStream:
             self.verdict = Check.TRUNCATED if self.released else Check.UNGROUNDED
             self._pending = []
             return ""
-        if not self.released and not self._pending and is_empty(sentence):
-            return ""  # a leading label ("Die Antwort: [1]") is not worth showing
+        if is_echo(sentence) or (not self.released and not self._pending and is_empty(sentence)):
+            return ""  # a leading label ("Die Antwort: [1]") or the prompt repeated is not worth showing
         self._pending.append(sentence)
         self._facts.extend(result.facts)
         if self.released:

@@ -131,6 +131,17 @@ def is_empty(text: str) -> bool:
     return not [w for w in words if w not in FILLER and not w.isdigit()] and not extract_facts(MARKER.sub(" ", text))
 
 
+_ECHO = re.compile(
+    r"^\W*(?:frage|question|quellen|sources|beantworte|antworte|answer\s+the\s+question|du\s+bist|you\s+are)\b",
+    re.IGNORECASE,
+)
+
+
+def is_echo(text: str) -> bool:
+    """A sentence that repeats the prompt (its labels or its instruction) instead of answering."""
+    return bool(_ECHO.search(text))
+
+
 def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
@@ -219,8 +230,9 @@ class GroundingCheck:
             return Check.EMPTY
         if is_refusal(text):
             return Check.REFUSAL
-        if not has_kind(facts, self.asked):
-            return Check.MISSING_KIND
+        new = [f for f in facts if (f.kind, f.key) not in self._question.keys and f.key not in self._question.text]
+        if not has_kind(new, self.asked):
+            return Check.MISSING_KIND  # facts the question already named do not answer it
         return Check.PASSED
 
 

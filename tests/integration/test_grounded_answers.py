@@ -105,7 +105,7 @@ def test_planted_number_never_reaches_the_user_of_api_ask(inventing: tuple[str, 
     assert [c["file_name"] for c in final["citations"]] == ["Urlaubsregelung.docx"]
     plain = requests.post(
         f"{url}/api/ask",
-        json={"question": "How many vacation days do I get?", "user": "ben.carter@contoso.dev"},
+        json={"question": "Wie viele Urlaubstage bekomme ich?", "user": "dana.mueller@contoso.dev"},
         timeout=120,
     ).json()
     assert PLANTED not in plain["answer"] and "30" in plain["answer"]

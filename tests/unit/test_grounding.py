@@ -195,3 +195,17 @@ def test_stream_waits_for_the_asked_kind() -> None:
     assert stream.finish() == "Laut der Richtlinie gilt eine Grenze. Sie beträgt 120 EUR [1]. "
     shown, empty = _stream(check("Wie viele Tage?"), ["Die Antwort: [1]"])
     assert shown == "" and empty.verdict is Check.EMPTY
+
+
+def test_facts_the_question_already_named_do_not_answer_it() -> None:
+    question = "Wer ist der Compliance Officer?"
+    assert check(question).answer("Der Compliance Officer ist zuständig [3].")[0] is Check.MISSING_KIND
+    assert check(question).answer("Der Compliance Officer ist Dr. Helena Brandt [3].")[0] is Check.PASSED
+
+
+def test_the_prompt_repeated_is_not_shown() -> None:
+    shown, stream = _stream(
+        check("Wie hoch ist die Hotelobergrenze?"),
+        ["Beantworte die Frage in einem Satz. ", "Frage: Wie hoch ist es? ", "Sie beträgt 120 EUR [1]."],
+    )
+    assert shown == "Sie beträgt 120 EUR [1]." and stream.verdict is Check.PASSED
