@@ -25,6 +25,9 @@ from retrieval.types import Hit
 
 WEIGHTS = (0.8, 0.45)
 """Dense and BM25 weights of a sentence's score (each normalised to [0, 1] over the candidates)."""
+LEXICAL_FLOOR = 2.0
+"""BM25 is divided by its best candidate's score, but by at least this: one weak shared word
+among otherwise unrelated sentences must not count as a full match."""
 KIND_BONUS = 0.4
 """Added to a sentence that contains the asked-for kind."""
 PASSAGE_WEIGHT = 0.2
@@ -35,6 +38,13 @@ MIN_COVERAGE = 0.3
 MIN_DENSE = 0.84
 """A sentence answers only if it holds ``MIN_COVERAGE`` of the question's terms or its dense
 similarity reaches ``MIN_DENSE`` (cross-lingual questions share no terms with their answer)."""
+CONDITION_PENALTY = 0.25
+"""Subtracted from a sentence that opens with a condition the question does not mention ("Bei
+Teilzeit …", "If you …"): the rule comes before its exceptions."""
+_CONDITION = re.compile(
+    r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
+    re.IGNORECASE,
+)
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
 MAX_CANDIDATES = 48
@@ -149,12 +159,14 @@ class SentenceSelector:
         # dense similarity of E5-like models lives in a narrow band: spread it before mixing
         spread = dense - float(dense.min()) if dense.size > 1 else dense
         passage = _normalised(np.array([s.passage_score for s in found], dtype=np.float32))
+        condition = np.array([CONDITION_PENALTY if self._other_condition(question, s.text) else 0.0 for s in found])
         score = (
             WEIGHTS[0] * _normalised(spread)
-            + WEIGHTS[1] * _normalised(lexical)
+            + WEIGHTS[1] * lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
             + bonus
             + PASSAGE_WEIGHT * passage
             - ORDER_PENALTY * np.arange(len(found))
+            - condition
         )
         best = int(np.argmax(score))
         chosen = [best]
@@ -175,6 +187,14 @@ class SentenceSelector:
             lexical=float(lexical[best]),
             coverage=self.coverage(question, " ".join(sentences)),
         )
+
+    def _other_condition(self, question: str, sentence: str) -> bool:
+        """The sentence opens with a condition ("Bei Teilzeit …") that the question does not name."""
+        match = _CONDITION.match(sentence)
+        if match is None:
+            return False
+        words = set(self._tokenizer.tokens(match.group(1)))
+        return bool(words) and not words & set(self._tokenizer.tokens(question))
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's terms (stemmed, stop words dropped) that ``text`` contains."""

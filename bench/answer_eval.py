@@ -75,8 +75,11 @@ def shown_ungrounded(question: str, answer: Answer) -> bool:
     applied to what the user saw, including the extractive and degraded answers)."""
     if str(answer.outcome) not in ("answered", "llm_down") or not answer.retrieved:
         return False
+    text = answer.text
+    if str(answer.outcome) == "llm_down" and "\n\n" in text:
+        text = text.split("\n\n", 1)[1]  # our own fixed announcement before the quote is not a claim
     check = GroundingCheck(question, group_sources(answer.retrieved))
-    return str(check.answer(answer.text)[0]) == "ungrounded"
+    return str(check.answer(text)[0]) == "ungrounded"
 
 
 async def ask_all(settings_env: dict[str, str], questions: list[dict[str, Any]]) -> list[dict[str, Any]]:

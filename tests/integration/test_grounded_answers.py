@@ -81,7 +81,7 @@ def _sse(url: str, user: str, question: str) -> tuple[str, dict[str, Any]]:
     )
     response.raise_for_status()
     streamed, final = "", None
-    for block in response.text.split("\n\n"):
+    for block in response.content.decode("utf-8").split("\n\n"):
         if block.strip():
             fields = dict(line.split(": ", 1) for line in block.splitlines())
             data = json.loads(fields["data"])
