@@ -30,6 +30,7 @@ class CheckedStream:
     """Feeds model text through the grounding check; ``feed`` and ``finish`` return what may be shown."""
 
     def __init__(self, check: GroundingCheck) -> None:
+        self.check = check
         self._check = check
         self._buffer = ""
         self._pending: list[str] = []

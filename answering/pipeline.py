@@ -254,7 +254,7 @@ class AnswerService:
         if verdict is Check.TRUNCATED:
             log.info("answer check: truncated before an ungrounded sentence")
         generated = checked.released
-        text, citations = resolve_citations(generated, sources)
+        text, citations = resolve_citations(_cite_uncited(generated, checked, sources), sources)
         suffix = text[len(generated.strip()) :]
         if tail or suffix:
             yield TextDelta(tail + suffix)
@@ -285,6 +285,17 @@ class AnswerService:
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")
+
+
+def _cite_uncited(text: str, checked: CheckedStream, sources: list[SourceDocument]) -> str:
+    """Text without markers cites the first source that holds all its facts (all sources if none
+    does alone), so the citation points where the facts are."""
+    if MARKER.search(text) or not sources:
+        return text
+    for source in sources:
+        if checked.check.sentence(f"{text} [{source.number}]").ok:
+            return f"{text.rstrip()} [{source.number}]"
+    return text.rstrip() + " " + "".join(f"[{s.number}]" for s in sources)
 
 
 class _ModelFailed(Exception):

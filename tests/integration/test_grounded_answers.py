@@ -105,7 +105,10 @@ def test_planted_number_never_reaches_the_user_of_api_ask(inventing: tuple[str, 
     assert [c["file_name"] for c in final["citations"]] == ["Urlaubsregelung.docx"]
     plain = requests.post(
         f"{url}/api/ask",
-        json={"question": "Wie viele Urlaubstage bekomme ich?", "user": "dana.mueller@contoso.dev"},
+        json={
+            "question": "Wie viele Urlaubstage habe ich bei einer Fünf-Tage-Woche?",
+            "user": "dana.mueller@contoso.dev",
+        },
         timeout=120,
     ).json()
     assert PLANTED not in plain["answer"] and "30" in plain["answer"]
@@ -122,7 +125,7 @@ def test_planted_number_never_reaches_the_user_of_api_ask(inventing: tuple[str, 
 def test_planted_number_never_reaches_teams(inventing: tuple[str, LLMStandIn], teams: TeamsChannel) -> None:
     url, _ = inventing
     activity = teams.activity("anna.schmidt@contoso.dev", QUESTION)  # 1:1: streamed
-    message = teams.turn(activity, app_url=url)
+    message = teams.turn(activity, app_url=url, timeout=300)
     assert PLANTED not in message["text"] and "30 Arbeitstage" in message["text"]
     assert any(u.endswith("Urlaubsregelung.docx") for u in cited_urls(message))
     for sent in teams.capture.activities(activity["conversation"]["id"]):
@@ -138,7 +141,7 @@ def test_embedded_first_answer_contains_the_number(running: Running) -> None:
 
 def test_embedded_answer_in_teams_is_grounded(teams: TeamsChannel) -> None:
     activity = teams.activity("clara.weber@contoso.dev", "Wie hoch ist die Hotelobergrenze pro Nacht in Deutschland?")
-    message = teams.turn(activity)
+    message = teams.turn(activity, timeout=300)  # the embedded model on two shared cores
     assert "120" in message["text"], message["text"]
 
 
