@@ -65,7 +65,9 @@ def test_health_and_ready(running: Running) -> None:
 
 def test_dev_chat_page_and_demo_users(running: Running) -> None:
     page = requests.get(f"{running.app_url}/", timeout=5)
-    assert page.status_code == 200 and "api/ask" in page.text
+    assert page.status_code == 200 and 'src="static/webpart.js"' in page.text
+    bundle = requests.get(f"{running.app_url}/static/webpart.js", timeout=5)
+    assert bundle.status_code == 200 and "api/ask" in bundle.text  # the web part's chat component
     users = requests.get(f"{running.app_url}/api/demo-users", timeout=10).json()
     assert {u["userPrincipalName"] for u in users} >= {"anna.schmidt@contoso.dev", "ben.carter@contoso.dev"}
 
