@@ -18,9 +18,10 @@ import numpy as np
 
 from answering.facts import extract_facts
 from answering.grounding import Asked, asked_kind, has_kind
+from answering.language import clear_language
 from answering.prompts import SourceDocument
 from retrieval.embedding import Embedder
-from retrieval.lexical import BilingualTokenizer, LexicalIndex
+from retrieval.lexical import BilingualTokenizer, LexicalIndex, content_words
 from retrieval.types import Hit
 
 WEIGHTS = (0.8, 0.45)
@@ -45,9 +46,16 @@ _CONDITION = re.compile(
     r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
     re.IGNORECASE,
 )
+BRIDGE_MIN_SIMILARITY = 0.87
+"""A question word counts as found in a passage of the other language when the embedder puts it at
+least this close to one of the passage's words (multilingual-e5-small, words embedded alone:
+vacation/Urlaub 0.885, night/Nacht 0.909, insider/Insiderliste 0.886, dog/Hund 0.890; the closest
+unrelated pairs of the dev tenant's vocabulary reach 0.86, e.g. welcome/übertragen 0.862)."""
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
 MAX_CANDIDATES = 48
+MIN_WORDS = 4
+"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer."""
 MAX_QUOTE_CHARS = 420
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
@@ -100,7 +108,7 @@ def passage_sentences(text: str) -> list[str]:
             pieces[-1] = f"{pieces[-1]} {piece}"
         else:
             pieces.append(piece)
-    return [p for p in pieces if len(p) >= 12 and re.search(r"[^\W\d_]{3}", p)]
+    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and re.search(r"[^\W\d_]{3}", p)]
 
 
 def candidates(sources: list[SourceDocument]) -> list[Sentence]:
@@ -122,12 +130,65 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
+def _words(text: str) -> list[str]:
+    """The distinct content words of ``text``, lower-cased, in order."""
+    return list(dict.fromkeys(w.lower() for w in content_words(text) if not w.isdigit()))
+
+
+def cross_lingual(question: str, passages: str) -> bool:
+    """The question is clearly in one of German and English and the passages clearly in the other."""
+    asked, written = clear_language(question), clear_language(passages)
+    return asked is not None and written is not None and asked != written
+
+
+class WordBridge:
+    """Finds a question's words in passages of the other language: each word is embedded alone and
+    matched to the passage's closest word (``BRIDGE_MIN_SIMILARITY``). Term overlap, the measure
+    of "do the passages talk about what was asked", is zero between an English question and a
+    German passage; this restores it without a dictionary, with the embedder the index already uses.
+    Word vectors are cached (documents repeat their words)."""
+
+    CACHE_WORDS = 50_000
+    MAX_PASSAGE_WORDS = 600
+
+    def __init__(self, embedder: Embedder, min_similarity: float = BRIDGE_MIN_SIMILARITY) -> None:
+        self._embedder = embedder
+        self._min = min_similarity
+        self._cache: dict[tuple[str, bool], np.ndarray] = {}
+
+    def _vectors(self, words: list[str], query: bool) -> np.ndarray:
+        missing = [w for w in words if (w, query) not in self._cache]
+        if missing:
+            embed = self._embedder.embed_queries if query else self._embedder.embed_passages
+            for word, vector in zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True):
+                if len(self._cache) >= self.CACHE_WORDS:
+                    self._cache.clear()
+                self._cache[(word, query)] = vector
+        return np.stack([self._cache[(w, query)] for w in words])
+
+    def found_in_each(self, words: list[str], texts: list[str]) -> list[set[str]]:
+        """For each text, the ``words`` (lower-case) that have a counterpart among its words."""
+        per_text = [_words(t) for t in texts]
+        vocabulary = list(dict.fromkeys(w for ws in per_text for w in ws))[: self.MAX_PASSAGE_WORDS]
+        if not words or not vocabulary:
+            return [set() for _ in texts]
+        column = {w: i for i, w in enumerate(vocabulary)}
+        close = (self._vectors(words, query=True) @ self._vectors(vocabulary, query=False).T) >= self._min
+        out = []
+        for ws in per_text:
+            columns = [column[w] for w in ws if w in column]
+            hit = close[:, columns].any(axis=1) if columns else np.zeros(len(words), dtype=bool)
+            out.append({w for w, yes in zip(words, hit, strict=True) if yes})
+        return out
+
+
 class SentenceSelector:
     """Picks the sentence(s) that answer a question, from the passages an answer may use."""
 
     def __init__(self, embedder: Embedder, tokenizer: BilingualTokenizer | None = None) -> None:
         self._embedder = embedder
         self._tokenizer = tokenizer or BilingualTokenizer()
+        self._bridge = WordBridge(embedder)
 
     async def select(
         self, question: str, question_vector: np.ndarray | None, sources: list[SourceDocument]
@@ -140,7 +201,10 @@ class SentenceSelector:
         vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
         if question_vector is None:
             question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
-        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources)
+        bridged = None
+        if cross_lingual(question, "\n".join(texts)):
+            bridged = await asyncio.to_thread(self.bridged_coverages, question, texts)
+        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged)
 
     def rank(
         self,
@@ -149,9 +213,15 @@ class SentenceSelector:
         found: list[Sentence],
         vectors: np.ndarray,
         sources: list[SourceDocument],
+        bridged: np.ndarray | None = None,
     ) -> Extract:
+        """The best sentence(s). ``bridged``: each sentence's ``bridged_coverage`` for a question in
+        the other language, which stands in for BM25 (zero across languages) where it is higher."""
         dense = vectors @ question_vector.astype(np.float32)
         lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
+        lexical_part = lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
+        if bridged is not None:
+            lexical_part = np.maximum(lexical_part, bridged)
         asked = asked_kind(question)
         bonus = np.array(
             [KIND_BONUS if asked is not Asked.OTHER and has_kind(extract_facts(s.text), asked) else 0.0 for s in found]
@@ -162,7 +232,7 @@ class SentenceSelector:
         condition = np.array([CONDITION_PENALTY if self._other_condition(question, s.text) else 0.0 for s in found])
         score = (
             WEIGHTS[0] * _normalised(spread)
-            + WEIGHTS[1] * lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
+            + WEIGHTS[1] * lexical_part
             + bonus
             + PASSAGE_WEIGHT * passage
             - ORDER_PENALTY * np.arange(len(found))
@@ -179,13 +249,16 @@ class SentenceSelector:
             chosen.append(neighbour)
         by_number = {s.number: s for s in sources}
         sentences = tuple(found[i].text for i in chosen)
+        coverage = self.coverage(question, " ".join(sentences))
+        if bridged is not None:
+            coverage = max(coverage, *(float(bridged[i]) for i in chosen))
         return Extract(
             sentences=sentences,
             source=by_number[found[best].source],
             score=float(score[best]),
             dense=float(dense[best]),
             lexical=float(lexical[best]),
-            coverage=self.coverage(question, " ".join(sentences)),
+            coverage=coverage,
         )
 
     def _other_condition(self, question: str, sentence: str) -> bool:
@@ -201,9 +274,39 @@ class SentenceSelector:
         terms = set(self._tokenizer.tokens(question))
         return len(terms & set(self._tokenizer.tokens(text))) / len(terms) if terms else 1.0
 
+    def bridged_coverage(self, question: str, text: str) -> float:
+        """The share of the question's content words found in ``text``: by their stems, or, for
+        a text in the other language, through the ``WordBridge``. Blocking (it embeds)."""
+        return float(self.bridged_coverages(question, [text])[0])
+
+    def bridged_coverages(self, question: str, texts: list[str]) -> np.ndarray:
+        """``bridged_coverage`` of each text (one embedding call for all their words)."""
+        words = _words(question)
+        if not words:
+            return np.ones(len(texts), dtype=np.float32)
+        found = self._bridge.found_in_each(words, texts)
+        out = []
+        for text, bridged in zip(texts, found, strict=True):
+            stems = set(self._tokenizer.tokens(text))
+            covered = {w for w in words if set(self._tokenizer.tokens(w)) & stems} | bridged
+            out.append(len(covered) / len(words))
+        return np.asarray(out, dtype=np.float32)
+
     def support(self, question: str, hits: list[Hit]) -> float:
         """The share of the question's terms that the passages (with their titles and headings) contain."""
-        return self.coverage(question, "\n".join(h.chunk.indexed_text for h in hits))
+        return self.coverage(question, self._passages(hits))
+
+    async def bridged_support(self, question: str, hits: list[Hit]) -> float | None:
+        """``support`` for a question in the other language than its passages (``bridged_coverage``),
+        or ``None`` when question and passages are in the same language."""
+        text = self._passages(hits)
+        if not cross_lingual(question, text):
+            return None
+        return await asyncio.to_thread(self.bridged_coverage, question, text)
+
+    @staticmethod
+    def _passages(hits: list[Hit]) -> str:
+        return "\n".join(h.chunk.indexed_text for h in hits)
 
 
 PRESENTATION = {

@@ -137,6 +137,9 @@ _ECHO = re.compile(
 )
 
 
+_YES_NO = re.compile(r"^\W*(?:ja|nein|yes|no)\b", re.IGNORECASE)
+
+
 def is_echo(text: str) -> bool:
     """A sentence that repeats the prompt (its labels or its instruction) instead of answering."""
     return bool(_ECHO.search(text))
@@ -206,6 +209,19 @@ class GroundingCheck:
                 return True  # a number inside a code or a date of the source
         return False
 
+    def only_names_sources(self, text: str) -> bool:
+        """Every word of ``text`` is a word of the question or of a source's title ("Projekt
+        Nordlicht – Akquisitionsplan 2 [1]"): it names where the answer is, not what it says."""
+
+        def parts(value: str) -> set[str]:
+            return {p for w in content_words(value) for p in w.lower().split("-") if p and not p.isdigit()}
+
+        if _YES_NO.match(text):
+            return False  # "Ja, auch für 2 Nächte [1]." repeats the question and still answers it
+        titles = parts(" ".join(s.doc.title for s in self.sources))
+        words = parts(MARKER.sub(" ", text)) - FILLER
+        return bool(words & titles) and not words - titles - parts(self.question)
+
     def sentence(self, text: str) -> SentenceVerdict:
         """Every fact of ``text`` is in a source it cites (all shown sources when it cites none)."""
         cited = [int(n) for n in MARKER.findall(text) if int(n) in self._by_number]
@@ -226,7 +242,7 @@ class GroundingCheck:
 
     def complete(self, text: str, facts: list[Fact]) -> Check:
         """The verdict on grounded text as a whole: empty, a refusal, the asked-for kind missing, or passed."""
-        if is_empty(text):
+        if is_empty(text) or self.only_names_sources(text):
             return Check.EMPTY
         if is_refusal(text):
             return Check.REFUSAL

@@ -233,6 +233,11 @@ class AnswerService:
             return
         support = self._selector.support(question, hits)
         if support < self._min_support:
+            bridged = await self._selector.bridged_support(question, hits)
+            if bridged is not None:
+                log.info("cross-lingual question: %.0f%% of its words found through the embedder", 100 * bridged)
+                support = bridged
+        if support < self._min_support:
             log.info("the passages hold %.0f%% of the question's terms: nothing found", 100 * support)
             yield final(messages.text("no_match", language), Outcome.NO_MATCH, grounding=Check.UNSUPPORTED)
             return
@@ -294,11 +299,19 @@ class AnswerService:
     ) -> str | None:
         """The extractive answer text, or ``None`` when no sentence answers the question well enough."""
         extract = await self._selector.select(question, vector, sources)
-        if extract is None or not extract.answers:
+        if extract is None:
             return None
         asked = asked_kind(question)
-        if not has_kind(extract_facts(" ".join(extract.sentences)), asked):
-            return None  # asked for a number, date or person, and no sentence has one
+        has = has_kind(extract_facts(" ".join(extract.sentences)), asked)
+        log.info(
+            "extract: coverage %.2f, dense %.3f, asked %s %s",
+            extract.coverage,
+            extract.dense,
+            asked,
+            "present" if has else "missing",
+        )
+        if not extract.answers or not has:
+            return None  # it does not answer, or asked for a number, date or person and names none
         return present(extract, language)
 
     async def answer(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import statistics
 import sys
@@ -38,6 +39,7 @@ from answering.answer import Answer, TextDelta  # noqa: E402
 from answering.assistant import Room  # noqa: E402
 from answering.facts import extract_facts  # noqa: E402
 from answering.grounding import GroundingCheck, is_refusal  # noqa: E402
+from answering.language import clear_language  # noqa: E402
 from answering.prompts import group_sources  # noqa: E402
 from devstack.processes import Child, free_port, run_sync, start_devtenant, start_llm  # noqa: E402
 
@@ -187,6 +189,10 @@ def main() -> int:
     parser.add_argument("--chat-format", help="the embedded server's chat format (default: the profile's)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE setting for this run (repeatable)")
     parser.add_argument("--label", default="", help="a name for this run in the table")
+    parser.add_argument("--grep", default="", help="only the questions containing this text (case-insensitive)")
+    parser.add_argument("--question", help="ask only this question (with --asker), e.g. to see why it is answered so")
+    parser.add_argument("--asker", default="anna.schmidt@contoso.dev", help="the demo user asking --question")
+    parser.add_argument("--verbose", action="store_true", help="show the pipeline's INFO log lines")
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -194,7 +200,12 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    questions = load_set(args.every)
+    questions = [q for q in load_set(args.every) if args.grep.lower() in q["question"].lower()]
+    if args.question:
+        lang = "de" if clear_language(args.question) == "de" else "en"
+        questions = [{"question": args.question, "lang": lang, "asker": args.asker, "answerable": False}]
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, format="    %(name)s: %(message)s")
     root = Path(tempfile.mkdtemp(prefix="answer-eval-"))
     logs = root / "logs"
     children: list[Child] = []

