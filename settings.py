@@ -131,7 +131,7 @@ class Settings(BaseSettings):
     llm_chat_format: str = ""
     """The chat format a llama.cpp server is started with (``python -m devstack.llm``); TGI and vLLM
     take the model's own template, so the app itself does not use it."""
-    answer_min_support: float = Field(default=0.4, ge=0, le=1)
+    answer_min_support: float = Field(default=0.5, ge=0, le=1)
     """The share of the question's terms that the permitted passages must contain to be taken as
     answering it (else "nothing found"; calibrated on the dev tenant, docs/answer-quality.md)."""
     followup_rewrite: Literal["fallback", "llm"] = "fallback"

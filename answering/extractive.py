@@ -55,7 +55,8 @@ SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
 MAX_CANDIDATES = 48
 MIN_WORDS = 4
-"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer."""
+"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer; so are
+breadcrumbs ("Contoso Dev GmbH › Intranet")."""
 MAX_QUOTE_CHARS = 420
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
@@ -108,7 +109,7 @@ def passage_sentences(text: str) -> list[str]:
             pieces[-1] = f"{pieces[-1]} {piece}"
         else:
             pieces.append(piece)
-    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and re.search(r"[^\W\d_]{3}", p)]
+    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and "›" not in p]
 
 
 def candidates(sources: list[SourceDocument]) -> list[Sentence]:
@@ -135,10 +136,40 @@ def _words(text: str) -> list[str]:
     return list(dict.fromkeys(w.lower() for w in content_words(text) if not w.isdigit()))
 
 
+ASKING_WORDS = frozenset(["viel", "viele", "vielen", "many", "much"])
+"""Words that say how something is asked ("wie viele", "how many"), not what about: they do not
+count as terms a passage must contain."""
+COMPOUND_MIN = 5
+"""The shortest stem that counts as the first part of a compound."""
+
+
+def compound_match(term: str, stems: set[str]) -> bool:
+    """``term`` and the stems of a text are parts of German compounds: the term begins a stem
+    ("hotel" in "hotelobergrenz"), or it splits into a first part that begins a stem and a last
+    part (after a linking "s") that ends one ("urlaubstag": "urlaub…" begins "urlaubsanspruch",
+    "tag" ends "arbeitstag")."""
+    if len(term) < COMPOUND_MIN - 1:
+        return False
+    if any(len(stem) > len(term) and stem.startswith(term) for stem in stems):
+        return True
+    for cut in range(COMPOUND_MIN, len(term) - 2):
+        head = term[cut:]
+        head = head[1:] if head.startswith("s") and len(head) > 3 else head
+        if any(stem.startswith(term[:cut]) for stem in stems) and any(
+            stem.endswith(head) and stem != term for stem in stems
+        ):
+            return True
+    return False
+
+
 def cross_lingual(question: str, passages: str) -> bool:
     """The question is clearly in one of German and English and the passages clearly in the other."""
     asked, written = clear_language(question), clear_language(passages)
     return asked is not None and written is not None and asked != written
+
+
+def _foreign(question: str, passage: str) -> bool:
+    return cross_lingual(question, passage)
 
 
 class WordBridge:
@@ -201,9 +232,11 @@ class SentenceSelector:
         vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
         if question_vector is None:
             question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
+        language = {src.number: _foreign(question, "\n".join(h.chunk.text for h in src.hits)) for src in sources}
+        foreign = [language[s.source] for s in found]
         bridged = None
-        if cross_lingual(question, "\n".join(texts)):
-            bridged = await asyncio.to_thread(self.bridged_coverages, question, texts)
+        if any(foreign):
+            bridged = await asyncio.to_thread(self.bridged_coverages, question, texts, foreign)
         return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged)
 
     def rank(
@@ -269,40 +302,59 @@ class SentenceSelector:
         words = set(self._tokenizer.tokens(match.group(1)))
         return bool(words) and not words & set(self._tokenizer.tokens(question))
 
+    def _terms(self, question: str) -> list[tuple[str, set[str]]]:
+        """The question's words (hyphenated ones in parts; stop and asking words dropped), each with
+        its stems."""
+        parts = dict.fromkeys(p for w in content_words(question.lower()) for p in w.split("-") if p)
+        return [(w, stems) for w in parts if w not in ASKING_WORDS and (stems := set(self._tokenizer.tokens(w)))]
+
+    def _lexical(self, terms: list[tuple[str, set[str]]], text: str) -> set[str]:
+        found = set(self._tokenizer.tokens(text))
+        return {w for w, stems in terms if stems & found or any(compound_match(s, found) for s in stems)}
+
     def coverage(self, question: str, text: str) -> float:
-        """The share of the question's terms (stemmed, stop words dropped) that ``text`` contains."""
-        terms = set(self._tokenizer.tokens(question))
-        return len(terms & set(self._tokenizer.tokens(text))) / len(terms) if terms else 1.0
+        """The share of the question's words that ``text`` contains by one of their stems, German
+        compounds included (``compound_match``)."""
+        terms = self._terms(question)
+        return len(self._lexical(terms, text)) / len(terms) if terms else 1.0
 
     def bridged_coverage(self, question: str, text: str) -> float:
-        """The share of the question's content words found in ``text``: by their stems, or, for
-        a text in the other language, through the ``WordBridge``. Blocking (it embeds)."""
-        return float(self.bridged_coverages(question, [text])[0])
+        """``coverage``, where a word may also be found through the ``WordBridge`` (``text`` in the
+        other language). Blocking (it embeds)."""
+        return float(self.bridged_coverages(question, [text], [True])[0])
 
-    def bridged_coverages(self, question: str, texts: list[str]) -> np.ndarray:
-        """``bridged_coverage`` of each text (one embedding call for all their words)."""
-        words = _words(question)
-        if not words:
+    def bridged_coverages(self, question: str, texts: list[str], foreign: list[bool]) -> np.ndarray:
+        """``coverage`` of each text, bridged where ``foreign`` says the text is in the other
+        language than the question (one embedding call for all words)."""
+        terms = self._terms(question)
+        if not terms:
             return np.ones(len(texts), dtype=np.float32)
-        found = self._bridge.found_in_each(words, texts)
-        out = []
-        for text, bridged in zip(texts, found, strict=True):
-            stems = set(self._tokenizer.tokens(text))
-            covered = {w for w in words if set(self._tokenizer.tokens(w)) & stems} | bridged
-            out.append(len(covered) / len(words))
-        return np.asarray(out, dtype=np.float32)
+        lexical = [self._lexical(terms, t) for t in texts]
+        missing = list(dict.fromkeys(w for (w, _) in terms for found in lexical if w not in found))
+        bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
+        return np.asarray([len(lx | br) / len(terms) for lx, br in zip(lexical, bridged, strict=True)], np.float32)
 
     def support(self, question: str, hits: list[Hit]) -> float:
-        """The share of the question's terms that the passages (with their titles and headings) contain."""
+        """The share of the question's words that the passages (with their titles and headings) contain."""
         return self.coverage(question, self._passages(hits))
 
     async def bridged_support(self, question: str, hits: list[Hit]) -> float | None:
-        """``support`` for a question in the other language than its passages (``bridged_coverage``),
-        or ``None`` when question and passages are in the same language."""
-        text = self._passages(hits)
-        if not cross_lingual(question, text):
+        """``support`` where the words of passages in the other language than the question may be
+        found through the ``WordBridge``; ``None`` when no passage is in the other language."""
+        foreign = [h for h in hits if _foreign(question, h.chunk.text)]
+        if not foreign:
             return None
-        return await asyncio.to_thread(self.bridged_coverage, question, text)
+
+        def bridged() -> float:
+            terms = self._terms(question)
+            if not terms:
+                return 1.0
+            lexical = self._lexical(terms, self._passages(hits))
+            missing = [w for w, _ in terms if w not in lexical]
+            found = self._bridge.found_in_each(missing, [self._passages(foreign)])[0] if missing else set()
+            return len(lexical | found) / len(terms)
+
+        return await asyncio.to_thread(bridged)
 
     @staticmethod
     def _passages(hits: list[Hit]) -> str:

@@ -63,7 +63,8 @@ _QUANTITY = re.compile(
     r"how\s+(many|much|long|large|big|often|old|soon)|until\s+when|by\s+when|when|what\s+time|"
     r"until\s+what|up\s+to\s+(which|what)|above\s+(which|what)|which\s+amount|what\s+(value|amount|"
     r"percentage|score|rate|budget|limit|cap|deadline)|minimum|maximum|opening\s+hours|"
-    r"öffnungszeiten|by\s+how\s+much)\b",
+    r"öffnungszeiten|by\s+how\s+much|bonus|prämie|zuschuss|subsidy|allowance|pauschale|budget|fee|gebühr|"
+    r"price|preis)\b",
     re.IGNORECASE,
 )
 _PERSON = re.compile(r"^\s*(wer|who|whom)\b|\b(wer\s+ist|who\s+is|an\s+wen|to\s+whom)\b", re.IGNORECASE)

@@ -41,7 +41,7 @@ QueryVector = np.ndarray
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-MIN_SUPPORT = 0.4
+MIN_SUPPORT = 0.5
 """The share of the question's terms the permitted passages must contain (``question_support``)."""
 
 MAX_RECHECK_ROUNDS = 3
