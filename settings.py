@@ -44,6 +44,7 @@ LLM_PROFILES: dict[str, dict[str, object]] = {
         "llm_chat_format": "alpaca",
         "llm_prompt": "short",
         "retrieval_top_k": 3,
+        "answer_strategy": "extract_first",
     },
 }
 """Named LLM settings. ``standard``: the defaults below, for TGI/vLLM with a production model;
@@ -131,6 +132,11 @@ class Settings(BaseSettings):
     llm_chat_format: str = ""
     """The chat format a llama.cpp server is started with (``python -m devstack.llm``); TGI and vLLM
     take the model's own template, so the app itself does not use it."""
+    answer_strategy: Literal["generate", "extract_first"] = "generate"
+    """``generate``: the model answers, checked against its sources, with the extractive answer as
+    the fallback. ``extract_first``: when a sentence of the passages answers the question (the
+    extract's own test), it is the answer and the model is not asked; otherwise as ``generate``.
+    The embedded profile's choice: its 270M model loses to the extract (docs/answer-quality.md)."""
     answer_min_support: float = Field(default=0.5, ge=0, le=1)
     """The share of the question's terms that the permitted passages must contain to be taken as
     answering it (else "nothing found"; calibrated on the dev tenant, docs/answer-quality.md)."""

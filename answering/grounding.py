@@ -42,6 +42,8 @@ class Check(StrEnum):
     """A later sentence was ungrounded: the answer ends before it (the earlier ones passed)."""
     LLM_DOWN = "llm_down"
     """No model answer at all: the model is unavailable."""
+    EXTRACTED = "extracted"
+    """The model was not asked: a sentence of the passages answers it (``ANSWER_STRATEGY=extract_first``)."""
     UNSUPPORTED = "unsupported"
     """The model was not asked: the permitted passages hold too few of the question's terms."""
 

@@ -68,6 +68,7 @@ class AnswerService:
         stages: StageMetrics | None = None,
         prompt_style: str = "default",
         min_support: float = MIN_SUPPORT,
+        strategy: str = "generate",
     ) -> None:
         self._index = index
         self._stages = stages
@@ -81,6 +82,7 @@ class AnswerService:
         self._selector = SentenceSelector(embedder)
         self._prompt_style = prompt_style
         self._min_support = min_support
+        self._strategy = strategy
 
     @property
     def model_name(self) -> str:
@@ -242,6 +244,13 @@ class AnswerService:
             yield final(messages.text("no_match", language), Outcome.NO_MATCH, grounding=Check.UNSUPPORTED)
             return
         sources = group_sources(hits)
+        if self._strategy == "extract_first":
+            extract = await self._extract(question, vector, sources, language)
+            if extract is not None:
+                text, citations = resolve_citations(extract, sources)
+                yield TextDelta(text)
+                yield final(text, Outcome.ANSWERED, citations, hits, grounding=Check.EXTRACTED, extractive=True)
+                return
         prompt = build_messages(question, sources, language, self._prompt_style)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
         checked = CheckedStream(GroundingCheck(question, sources))

@@ -335,3 +335,20 @@ def test_personal_chat_uses_the_askers_permissions(tiny_index: HybridIndex) -> N
     assistant = _assistant(tiny_index, FakeLLM(["See [1]."]))
     answer = asyncio.run(assistant.answer("hanna", "salary bands", Room("personal", "a:1")))
     assert any(c.item_id == "item3" for c in answer.citations) and answer.followup is None
+
+
+def test_extract_first_answers_from_the_passages_without_the_model(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["The hotel limit is 999 EUR [1]."])
+    service = _service(tiny_index, llm, strategy="extract_first")
+    deltas, answer = _collect(service, "What is the hotel limit per night?")
+    assert llm.calls == [], "a sentence of the passages answers it: the model is not asked"
+    assert answer.outcome == "answered" and answer.extractive and answer.grounding == "extracted"
+    assert "120 EUR" in answer.text and "999" not in answer.text and answer.citations
+    assert "".join(deltas) == answer.text
+
+
+def test_extract_first_asks_the_model_when_no_sentence_answers(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["You need the travel policy [1]."])
+    service = _service(tiny_index, llm, strategy="extract_first", min_support=0.0)
+    _collect(service, "Who decides the hotel limit per night?")
+    assert llm.calls, "no sentence names a person: the model answers (and is checked)"
