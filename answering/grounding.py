@@ -44,6 +44,9 @@ class Check(StrEnum):
     """No model answer at all: the model is unavailable."""
     EXTRACTED = "extracted"
     """The model was not asked: a sentence of the passages answers it (``ANSWER_STRATEGY=extract_first``)."""
+    NO_EXTRACT = "no_extract"
+    """``extract_first``: asked for a number, date or person, and no sentence of the passages gives
+    one; the model is not asked for it either ("nothing found")."""
     UNSUPPORTED = "unsupported"
     """The model was not asked: the permitted passages hold too few of the question's terms."""
 

@@ -24,7 +24,7 @@ from answering.checked_stream import CheckedStream
 from answering.citations import MARKER, Citation, clean_answer, resolve_citations
 from answering.extractive import SentenceSelector, present
 from answering.facts import extract_facts
-from answering.grounding import Check, GroundingCheck, asked_kind, has_kind
+from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_kind
 from answering.language import detect_language
 from answering.model import ChatModel
 from answering.prompts import SourceDocument, build_messages, group_sources
@@ -250,6 +250,13 @@ class AnswerService:
                 text, citations = resolve_citations(extract, sources)
                 yield TextDelta(text)
                 yield final(text, Outcome.ANSWERED, citations, hits, grounding=Check.EXTRACTED, extractive=True)
+                return
+            if asked_kind(question) is not Asked.OTHER:
+                # a number, date or name that no sentence of the passages gives is not taken from
+                # a small model either: grounded-looking but wrong (docs/answer-quality.md)
+                yield final(
+                    messages.text("no_match", language), Outcome.NO_MATCH, hits=hits, grounding=Check.NO_EXTRACT
+                )
                 return
         prompt = build_messages(question, sources, language, self._prompt_style)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})

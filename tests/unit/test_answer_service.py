@@ -347,8 +347,10 @@ def test_extract_first_answers_from_the_passages_without_the_model(tiny_index: H
     assert "".join(deltas) == answer.text
 
 
-def test_extract_first_asks_the_model_when_no_sentence_answers(tiny_index: HybridIndex) -> None:
-    llm = FakeLLM(["You need the travel policy [1]."])
+def test_extract_first_does_not_take_a_fact_from_the_model(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["Dr. Invented decides [1]."])
     service = _service(tiny_index, llm, strategy="extract_first", min_support=0.0)
-    _collect(service, "Who decides the hotel limit per night?")
-    assert llm.calls, "no sentence names a person: the model answers (and is checked)"
+    _, answer = _collect(service, "Who decides the hotel limit per night?")
+    assert llm.calls == [] and answer.outcome == "no_match" and answer.grounding == "no_extract", (
+        "no sentence names a person: nothing found, and the model is not asked for a name"
+    )
