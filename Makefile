@@ -8,7 +8,7 @@ LLAMA_VERSION := 0.3.36
 WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-unit test-fast lint package clean webpart webpart-deps dev-bundle test-webpart
+.PHONY: venv run llm test test-unit test-fast lint package clean webpart webpart-deps dev-bundle test-webpart
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ venv: $(STAMP)
 
 run: venv
 	$(PY) -m devstack
+
+# The embedded LLM alone (llama.cpp server, bundled model, LLM_PROFILE=embedded's chat format) on
+# LLM_PORT (default 8080): `TGI_URL=http://127.0.0.1:8080 LLM_PROFILE=embedded python app.py serve`.
+llm: venv
+	$(PY) -m devstack.llm --port $(or $(LLM_PORT),8080)
 
 # The PostgreSQL tests (tests/integration/test_state_postgres.py, test_replicas.py) start their own
 # server from /usr/lib/postgresql/*/bin (or PG_BIN); .ci/run installs the package when missing.

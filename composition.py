@@ -248,6 +248,9 @@ def build_serving(settings: Settings) -> Serving:
         top_k=settings.retrieval_top_k,
         max_question_chars=settings.max_question_chars,
         gate=RelevanceGate(settings.relevance_min_dense, settings.relevance_min_lexical),
+        prompt_style=settings.llm_prompt,
+        min_support=settings.answer_min_support,
+        strategy=settings.answer_strategy,
         permissions=CachedPermissions(
             GraphCurrentPermissions(
                 sharepoint_source(settings, graph.client, SERVING_RETRY), settings.permission_check_timeout_s

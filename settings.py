@@ -32,6 +32,26 @@ URL_FIELDS = ("tgi_url", "graph_base_url", "azure_authority_host")
 join paths to them. Checked with the other combinations so that every problem is reported at once."""
 
 
+LLM_PROFILES: dict[str, dict[str, object]] = {
+    "standard": {},
+    "embedded": {
+        # The embedded 270M base model (devstack.llm) rambles and loses the thread in long prompts:
+        # short answers, stop at a blank line, three passages, the short prompt, the Alpaca format
+        # (the base model has no chat template). Measured in docs/answer-quality.md.
+        "llm_model": "gemma-3-270m",
+        "llm_max_tokens": 120,
+        "llm_stop": ["\n\n", "###"],
+        "llm_chat_format": "alpaca",
+        "llm_prompt": "short",
+        "retrieval_top_k": 3,
+        "answer_strategy": "extract_first",
+    },
+}
+"""Named LLM settings. ``standard``: the defaults below, for TGI/vLLM with a production model;
+``embedded``: the llama.cpp server with the bundled model (``make run``, ``make llm``). A variable
+that is set explicitly always wins over its profile's value."""
+
+
 def split_sites(raw: str) -> list[str]:
     """Split ``SHAREPOINT_SITES``: URLs or Graph site ids separated by spaces or semicolons.
 
@@ -98,6 +118,8 @@ class Settings(BaseSettings):
     room_max_members: int = Field(default=1000, gt=0)
 
     # LLM (OpenAI-compatible Messages API) --------------------------------------------------------
+    llm_profile: Literal["standard", "embedded"] = "standard"
+    """Named defaults for the settings below (``LLM_PROFILES``)."""
     tgi_url: str = "http://127.0.0.1:8080"
     llm_api_key: SecretStr = SecretStr("-")
     llm_model: str = "tgi"
@@ -105,6 +127,19 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=400, gt=0)
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     llm_stop: list[str] = Field(default_factory=list)
+    llm_prompt: Literal["default", "short"] = "default"
+    """The system prompt: ``default`` (all rules) or ``short`` (one instruction, for small models)."""
+    llm_chat_format: str = ""
+    """The chat format a llama.cpp server is started with (``python -m devstack.llm``); TGI and vLLM
+    take the model's own template, so the app itself does not use it."""
+    answer_strategy: Literal["generate", "extract_first"] = "generate"
+    """``generate``: the model answers, checked against its sources, with the extractive answer as
+    the fallback. ``extract_first``: when a sentence of the passages answers the question (the
+    extract's own test), it is the answer and the model is not asked; otherwise as ``generate``.
+    The embedded profile's choice: its 270M model loses to the extract (docs/answer-quality.md)."""
+    answer_min_support: float = Field(default=0.5, ge=0, le=1)
+    """The share of the question's terms that the permitted passages must contain to be taken as
+    answering it (else "nothing found"; calibrated on the dev tenant, docs/answer-quality.md)."""
     followup_rewrite: Literal["fallback", "llm"] = "fallback"
     """How a follow-up becomes a standalone question: the deterministic fallback (the default: the
     embedded 270M model's rewrites never passed validation), or the model, checked, with the fallback."""
@@ -209,6 +244,13 @@ class Settings(BaseSettings):
             and self.azure_client_id
             and (self.azure_client_secret or self.azure_client_certificate_path)
         )
+
+    @model_validator(mode="after")
+    def _apply_profile(self) -> Settings:
+        for name, value in LLM_PROFILES[self.llm_profile].items():
+            if name not in self.model_fields_set:
+                setattr(self, name, value)
+        return self
 
     @model_validator(mode="after")
     def _derived_lists(self) -> Settings:

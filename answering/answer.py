@@ -64,6 +64,11 @@ class Answer:
     """Shared rooms: the asker's fuller answer, to be delivered privately (never in the room)."""
     answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     """Names this answer in the audit trail and in feedback about it."""
+    grounding: str = ""
+    """The grounding check's verdict on the model's answer (``answering.grounding.Check``); empty
+    when no model answer was asked for (no match, no index, …)."""
+    extractive: bool = False
+    """The text is quoted from the passages (the model's answer failed the check, or the model is down)."""
 
 
 @dataclass(frozen=True)

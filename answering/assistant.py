@@ -234,6 +234,8 @@ class Assistant:
             answer.latency_s,
             [w.reason for w in answer.withheld],
             answer.followup is not None,
+            answer.grounding,
+            answer.extractive,
         )
         if self.audit is None:
             return answer
@@ -252,6 +254,7 @@ class Assistant:
             language=answer.language,
             answer=answer.text,
             answer_id=answer.answer_id,
+            grounding=f"{answer.grounding}{':extractive' if answer.extractive else ''}",
             extra=dict(extra),
         )
         try:

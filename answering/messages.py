@@ -76,9 +76,9 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, preparing the answer took too long. Please try again.",
         "de": "Entschuldigung, die Antwort hat zu lange gedauert. Bitte versuchen Sie es erneut.",
     },
-    "extract": {
-        "en": "The most relevant passage I found: “{snippet}”",
-        "de": "Die passendste Stelle, die ich gefunden habe: „{snippet}“",
+    "llm_down_extract": {
+        "en": "The language model is not available right now, so this is not a generated answer but the passage of your documents that fits your question best:\n\n{extract}",
+        "de": "Das Sprachmodell ist gerade nicht erreichbar. Statt einer formulierten Antwort hier die Stelle Ihrer Dokumente, die am besten zu Ihrer Frage passt:\n\n{extract}",
     },
     "sources": {"en": "Sources", "de": "Quellen"},
     "help": {

@@ -38,14 +38,32 @@ class AnswerMetrics:
         self.index_chunks = Gauge(
             "assistant_index_chunks", "Chunks in the loaded index snapshot", registry=self.registry
         )
+        self.checks = Counter(
+            "assistant_answer_checks",
+            "Grounding check verdicts on model answers: passed, ungrounded, empty, missing_kind, refusal,"
+            " truncated, llm_down; and whether the shown text was quoted from the passages instead",
+            ["result", "extractive"],
+            registry=self.registry,
+        )
         self.followups = Counter(
             "assistant_private_followups", "Private answers attached to shared-room answers", registry=self.registry
         )
         self.stages = StageMetrics(self.registry)
         self.llm = LLMMetrics(self.registry)
 
-    def observe(self, room: str, outcome: str, latency_s: float, withheld_reasons: list[str], followup: bool) -> None:
+    def observe(
+        self,
+        room: str,
+        outcome: str,
+        latency_s: float,
+        withheld_reasons: list[str],
+        followup: bool,
+        grounding: str = "",
+        extractive: bool = False,
+    ) -> None:
         self.answers.labels(outcome=outcome, room=room).inc()
+        if grounding:
+            self.checks.labels(result=grounding, extractive=str(extractive).lower()).inc()
         self.latency.labels(room=room).observe(latency_s)
         for reason in withheld_reasons:
             self.withheld.labels(reason=reason).inc()

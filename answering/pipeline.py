@@ -9,20 +9,25 @@ become polite answers with an ``outcome`` code the caller can log and test.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import numpy as np
 
 from access import Audience, CurrentPermissions, PermissionCheckUnavailable
 from answering import messages
 from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
+from answering.checked_stream import CheckedStream
 from answering.citations import MARKER, Citation, clean_answer, resolve_citations
+from answering.extractive import SentenceSelector, present
+from answering.facts import extract_facts
+from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_kind
 from answering.language import detect_language
 from answering.model import ChatModel
-from answering.prompts import build_messages, group_sources
+from answering.prompts import SourceDocument, build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
 from retrieval.index import HybridIndex, RelevanceGate
@@ -35,6 +40,9 @@ QueryVector = np.ndarray
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+
+MIN_SUPPORT = 0.5
+"""The share of the question's terms the permitted passages must contain (``question_support``)."""
 
 MAX_RECHECK_ROUNDS = 3
 """Retrieval rounds when the answer-time check drops documents; after that nothing is used."""
@@ -58,6 +66,9 @@ class AnswerService:
         gate: RelevanceGate | None = None,
         permissions: CurrentPermissions | None = None,
         stages: StageMetrics | None = None,
+        prompt_style: str = "default",
+        min_support: float = MIN_SUPPORT,
+        strategy: str = "generate",
     ) -> None:
         self._index = index
         self._stages = stages
@@ -68,6 +79,10 @@ class AnswerService:
         self._max_chars = max_question_chars
         self._gate = gate or RelevanceGate()
         self._permissions = permissions
+        self._selector = SentenceSelector(embedder)
+        self._prompt_style = prompt_style
+        self._min_support = min_support
+        self._strategy = strategy
 
     @property
     def model_name(self) -> str:
@@ -177,17 +192,24 @@ class AnswerService:
         withheld: list[Withheld] = []
 
         def final(
-            text: str, outcome: Outcome, citations: list[Citation] | None = None, hits: list[Hit] | None = None
+            text: str,
+            outcome: Outcome,
+            citations: list[Citation] | None = None,
+            hits: list[Hit] | None = None,
+            grounding: str = "",
+            extractive: bool = False,
         ) -> Answer:
             return Answer(
                 text=text,
                 citations=citations or [],
                 language=language,
                 outcome=outcome,
-                model=self._llm.name if outcome is Outcome.ANSWERED else "",
+                model=self._llm.name if outcome is Outcome.ANSWERED and not extractive else "",
                 retrieved=hits or [],
                 latency_s=time.perf_counter() - started,
                 withheld=tuple(withheld),
+                grounding=grounding,
+                extractive=extractive,
             )
 
         if not question:
@@ -199,6 +221,8 @@ class AnswerService:
             )
             return
         try:
+            if vector is None:
+                vector = await self.embed_query(question)
             hits, withheld = await self._checked_matches(question, audience, vector, site)
         except LookupError:
             yield final(messages.text("no_index", language), Outcome.NO_INDEX)
@@ -209,33 +233,102 @@ class AnswerService:
         if not hits:
             yield final(messages.text("no_match", language), Outcome.NO_MATCH)
             return
+        support = self._selector.support(question, hits)
+        if support < self._min_support:
+            bridged = await self._selector.bridged_support(question, hits)
+            if bridged is not None:
+                log.info("cross-lingual question: %.0f%% of its words found through the embedder", 100 * bridged)
+                support = bridged
+        if support < self._min_support:
+            log.info("the passages hold %.0f%% of the question's terms: nothing found", 100 * support)
+            yield final(messages.text("no_match", language), Outcome.NO_MATCH, grounding=Check.UNSUPPORTED)
+            return
         sources = group_sources(hits)
-        prompt = build_messages(question, sources, language)
+        if self._strategy == "extract_first":
+            extract = await self._extract(question, vector, sources, language)
+            if extract is not None:
+                text, citations = resolve_citations(extract, sources)
+                yield TextDelta(text)
+                yield final(text, Outcome.ANSWERED, citations, hits, grounding=Check.EXTRACTED, extractive=True)
+                return
+            if asked_kind(question) is not Asked.OTHER:
+                # a number, date or name that no sentence of the passages gives is not taken from
+                # a small model either: grounded-looking but wrong (docs/answer-quality.md)
+                yield final(
+                    messages.text("no_match", language), Outcome.NO_MATCH, hits=hits, grounding=Check.NO_EXTRACT
+                )
+                return
+        prompt = build_messages(question, sources, language, self._prompt_style)
         stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
+        checked = CheckedStream(GroundingCheck(question, sources))
         asked, first_token = time.perf_counter(), True
         try:
-            async for delta in _model_deltas(self._llm, prompt):
-                if first_token:
-                    self._observe("first_token", asked)
-                    first_token = False
-                visible = stream_filter.feed(delta)
-                if visible:
-                    yield TextDelta(visible)
+            async with contextlib.aclosing(_model_deltas(self._llm, prompt)) as deltas:
+                async for delta in deltas:
+                    if first_token:
+                        self._observe("first_token", asked)
+                        first_token = False
+                    visible = checked.feed(stream_filter.feed(delta))
+                    if visible:
+                        yield TextDelta(visible)
+                    if checked.done:
+                        break
         except _ModelFailed:
-            yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits)
+            if checked.released:
+                yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits, grounding=Check.LLM_DOWN)
+                return
+            extract = await self._extract(question, vector, sources, language)
+            if extract is None:
+                yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits, grounding=Check.LLM_DOWN)
+                return
+            text, citations = resolve_citations(messages.text("llm_down_extract", language, extract=extract), sources)
+            yield final(text, Outcome.LLM_DOWN, citations, hits, grounding=Check.LLM_DOWN, extractive=True)
             return
         self._observe("generation", asked)
-        tail = stream_filter.flush()
-        generated = stream_filter.text
-        if not generated.strip():
-            extract = messages.text("extract", language, snippet=sources[0].snippet)
-            tail += extract
-            generated += extract
-        text, citations = resolve_citations(generated, sources)
+        tail = checked.feed(stream_filter.flush()) + checked.finish()
+        verdict = checked.verdict or Check.EMPTY
+        if checked.failed or not checked.released.strip():
+            log.info(
+                "answer check: %s (ungrounded: %s); answering from the passages",
+                verdict,
+                ", ".join(sorted({f.kind for f in checked.ungrounded})) or "-",
+            )
+            extract = await self._extract(question, vector, sources, language)
+            if extract is None:
+                yield final(messages.text("no_match", language), Outcome.NO_MATCH, hits=hits, grounding=verdict)
+                return
+            text, citations = resolve_citations(extract, sources)
+            yield TextDelta(text)
+            yield final(text, Outcome.ANSWERED, citations, hits, grounding=verdict, extractive=True)
+            return
+        if verdict is Check.TRUNCATED:
+            log.info("answer check: truncated before an ungrounded sentence")
+        generated = checked.released
+        text, citations = resolve_citations(_cite_uncited(generated, checked, sources), sources)
         suffix = text[len(generated.strip()) :]
         if tail or suffix:
             yield TextDelta(tail + suffix)
-        yield final(text, Outcome.ANSWERED, citations, hits)
+        yield final(text, Outcome.ANSWERED, citations, hits, grounding=verdict)
+
+    async def _extract(
+        self, question: str, vector: QueryVector | None, sources: list[SourceDocument], language: str
+    ) -> str | None:
+        """The extractive answer text, or ``None`` when no sentence answers the question well enough."""
+        extract = await self._selector.select(question, vector, sources)
+        if extract is None:
+            return None
+        asked = asked_kind(question)
+        has = has_kind(extract_facts(" ".join(extract.sentences)), asked)
+        log.info(
+            "extract: coverage %.2f, dense %.3f, asked %s %s",
+            extract.coverage,
+            extract.dense,
+            asked,
+            "present" if has else "missing",
+        )
+        if not extract.answers or not has:
+            return None  # it does not answer, or asked for a number, date or person and names none
+        return present(extract, language)
 
     async def answer(
         self,
@@ -252,11 +345,22 @@ class AnswerService:
         raise RuntimeError("answer stream ended without an answer")
 
 
+def _cite_uncited(text: str, checked: CheckedStream, sources: list[SourceDocument]) -> str:
+    """Text without markers cites the first source that holds all its facts (all sources if none
+    does alone), so the citation points where the facts are."""
+    if MARKER.search(text) or not sources:
+        return text
+    for source in sources:
+        if checked.check.sentence(f"{text} [{source.number}]").ok:
+            return f"{text.rstrip()} [{source.number}]"
+    return text.rstrip() + " " + "".join(f"[{s.number}]" for s in sources)
+
+
 class _ModelFailed(Exception):
     """The model failed while streaming (kept apart from failures of our own code)."""
 
 
-async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncIterator[str]:
+async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncGenerator[str, None]:
     """The model's deltas; any failure of the model (see ``ChatModel``) becomes ``_ModelFailed``."""
     stream = aiter(llm.stream(prompt))
     while True:

@@ -28,6 +28,23 @@ SYSTEM = {
     ),
 }
 
+SHORT_SYSTEM = {
+    "en": (
+        "Answer the question in one short sentence, using only the sources. Copy numbers, dates and "
+        "names exactly as the sources write them and cite the source like [1]. If the sources do not "
+        "answer it, say: not found."
+    ),
+    "de": (
+        "Beantworte die Frage in einem kurzen Satz, nur mit den Quellen. Übernimm Zahlen, Daten und "
+        "Namen genau so, wie sie in den Quellen stehen, und nenne die Quelle wie [1]. Wenn die Quellen "
+        "es nicht beantworten, sage: nicht gefunden."
+    ),
+}
+"""For small models (the embedded default): one instruction they can follow, no more."""
+
+PROMPT_STYLES = ("default", "short")
+"""``LLM_PROMPT``: ``default`` (the full rules, for production models) or ``short``."""
+
 LABELS = {
     "en": ("Sources", "Question"),
     "de": ("Quellen", "Frage"),
@@ -64,8 +81,10 @@ def group_sources(hits: list[Hit]) -> list[SourceDocument]:
     ]
 
 
-def build_messages(question: str, sources: list[SourceDocument], language: str) -> list[dict[str, str]]:
-    """System and user messages for the chat completion."""
+def build_messages(
+    question: str, sources: list[SourceDocument], language: str, style: str = "default"
+) -> list[dict[str, str]]:
+    """System and user messages for the chat completion (``style``: one of ``PROMPT_STYLES``)."""
     sources_label, question_label = LABELS.get(language, LABELS["en"])
     blocks = []
     for source in sources:
@@ -75,6 +94,6 @@ def build_messages(question: str, sources: list[SourceDocument], language: str) 
         blocks.append(f"[{source.number}] {source.doc.title}\n{passages}")
     user = f"{sources_label}:\n\n" + "\n\n".join(blocks) + f"\n\n{question_label}: {question}"
     return [
-        {"role": "system", "content": SYSTEM.get(language, SYSTEM["en"])},
+        {"role": "system", "content": (SHORT_SYSTEM if style == "short" else SYSTEM).get(language, SYSTEM["en"])},
         {"role": "user", "content": user},
     ]

@@ -59,6 +59,9 @@ class AuditRecord:
     answer: str = ""
     conversation_id: str = ""
     answer_id: str = ""
+    grounding: str = ""
+    """The grounding check's verdict (``passed``, ``ungrounded:extractive``, …); written only when set,
+    so records without it keep their old shape and chain."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -154,6 +157,8 @@ class AuditTrail:
             body["question"] = record.question
         elif self.settings.question == "hash":
             body["question_hmac"] = self.pseudonym("question", record.question)
+        if record.grounding:
+            body["grounding"] = record.grounding
         if self.settings.level == "full":
             body["answer"] = record.answer
         body.update(record.extra)

@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from settings import LLM_PROFILES
+
 REPO = Path(__file__).resolve().parent.parent
 MODEL_NAME = "gemma-3-270m-q4_k_m.gguf"
 
@@ -145,12 +147,36 @@ def start_devtenant(
     return DevTenant(child, info)
 
 
-def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads: int = 2) -> tuple[Child, str]:
-    """The llama.cpp server with the embedded model; returns the child and its base URL.
+def llama_server_args(model: Path, host: str, port: int, threads: int, chat_format: str | None = None) -> list[str]:
+    """``llama_cpp.server`` arguments for the embedded model, with the ``embedded`` profile's chat format.
 
     Gemma 3 270M in this package is the *base* model and carries no chat template; the Alpaca
-    prompt format is the one it follows best (measured; see docs/architecture.md).
+    prompt format is the one it follows best (measured; see docs/answer-quality.md).
     """
+    profile = LLM_PROFILES["embedded"]
+    return [
+        "--model",
+        str(model),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--chat_format",
+        chat_format or str(profile["llm_chat_format"]),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        str(threads),
+        "--model_alias",
+        str(profile["llm_model"]),
+    ]
+
+
+def start_llm(
+    models_dir: Path, log_dir: Path, port: int | None = None, threads: int = 2, chat_format: str | None = None
+) -> tuple[Child, str]:
+    """The llama.cpp server with the embedded model (as ``python -m devstack.llm``); returns the
+    child and its base URL."""
     port = port or free_port()
     model = model_path(models_dir)
     child = start(
@@ -162,20 +188,7 @@ def start_llm(models_dir: Path, log_dir: Path, port: int | None = None, threads:
             str(os.getpid()),
             "-m",
             "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--chat_format",
-            "alpaca",
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            str(threads),
-            "--model_alias",
-            "gemma-3-270m",
+            *llama_server_args(model, "127.0.0.1", port, threads, chat_format),
         ],
         log_dir,
     )
@@ -239,12 +252,12 @@ def start_stack(root: Path, models_dir: Path, page_size: int = 5) -> Stack:
     env = {
         **tenant.env(),
         "TGI_URL": llm_url,
-        "LLM_MODEL": "gemma-3-270m",
         "LLM_API_KEY": "-",
-        # The embedded 270M base model rambles: short answers, three passages, stop at a blank line.
-        "LLM_MAX_TOKENS": "120",
-        "LLM_STOP": '["\\n\\n", "###"]',
-        "RETRIEVAL_TOP_K": "3",
+        # Token limit, stops, top-k, prompt: the product's own profile for this model (settings.py).
+        "LLM_PROFILE": "embedded",
+        # The integration tests are about the model path (streaming, checks, latency): the model
+        # answers every question, where the profile would answer many from the passages alone.
+        "ANSWER_STRATEGY": "generate",
         "DATA_DIR": str(root / "data"),
         "DEV_MODE": "true",
     }

@@ -185,7 +185,8 @@ async def test_every_log_line_of_a_failing_turn_carries_its_correlation_id_and_t
 ) -> None:
     observed.standin.fail_status = 500
     reply = await _teams_turn(observed, headers={"X-Correlation-Id": "turn-0123456789"})
-    assert "120 EUR" not in str(reply["text"])  # the polite "model unavailable" answer
+    # the announced degraded answer: the best passage, not a generated text
+    assert str(reply["text"]).startswith("The language model is not available right now")
     ours = [r for r in records if r.name.split(".")[0] in OUR_LOGGERS]
     names = {r.name for r in ours}
     assert "bot.activity_endpoint" in names, "the acknowledgement is logged in the request"

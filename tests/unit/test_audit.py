@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -205,3 +206,12 @@ def test_redacting_filter_rewrites_formatted_records(caplog: pytest.LogCaptureFi
     finally:
         caplog.handler.removeFilter(handler_filter)
     assert "sekret-token-12345" not in caplog.text and "[redacted]" in caplog.text
+
+
+def test_grounding_verdict_is_recorded_and_old_records_still_verify(tmp_path: Path) -> None:
+    t = trail(tmp_path)
+    write(t, 2)  # records without a verdict keep their old shape
+    asyncio.run(t.record(dataclasses.replace(record(3), grounding="ungrounded:extractive")))
+    stored = lines(tmp_path)
+    assert "grounding" not in stored[0] and stored[-1]["grounding"] == "ungrounded:extractive"
+    assert verify_trail(tmp_path, KEY).ok

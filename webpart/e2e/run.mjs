@@ -85,7 +85,12 @@ try {
   check((await log(page).getAttribute('aria-live')) === 'polite', 'the answer area is a live region');
   const watched = await askAndWatch(page, env.STREAM_QUESTION || 'Wie hoch ist die Hotelobergrenze pro Nacht in Deutschland?');
   check(watched.focused, 'focus stays in the question box after sending');
-  check(watched.lengths.filter((n) => n > 0).length >= 2, `the answer grew while streaming: ${watched.lengths}`);
+  // The server releases an answer sentence by sentence once each passed the grounding check, so a
+  // one-sentence or extractive answer arrives as one piece; growth delta by delta is covered by
+  // src/chat/Chat.test.tsx. Here: the text appears, and is never taken back while it streams.
+  const shown = watched.lengths.filter((n) => n > 0);
+  check(shown.length >= 1, `the answer appeared: ${watched.lengths}`);
+  check(shown.every((n, i) => i === 0 || n >= shown[i - 1]), `the shown answer only grew: ${watched.lengths}`);
   report('stream', watched);
 
   // 2. Click a citation: it opens the SharePoint document in a new tab.

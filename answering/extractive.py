@@ -1,0 +1,374 @@
+"""The extractive answer: the sentence or two of the permitted passages that answer the question.
+
+Used when the model's answer fails the grounding check, and as the degraded answer when the model
+is down. Sentences of the passages the model was shown are ranked against the question with the
+embedder (dense similarity) and BM25 (the index's bilingual tokenizer), plus a bonus for sentences
+that contain the kind of thing asked for (a number for "wie viele"/"how many", a date for "bis
+wann"/"when", a name for "wer"/"who"). The best one, and its neighbour when that one scores close,
+are quoted with the document's title and its citation marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from answering.facts import extract_facts
+from answering.grounding import Asked, asked_kind, has_kind
+from answering.language import clear_language
+from answering.prompts import SourceDocument
+from retrieval.embedding import Embedder
+from retrieval.lexical import BilingualTokenizer, LexicalIndex, content_words
+from retrieval.types import Hit
+
+WEIGHTS = (0.8, 0.45)
+"""Dense and BM25 weights of a sentence's score (each normalised to [0, 1] over the candidates)."""
+LEXICAL_FLOOR = 2.0
+"""BM25 is divided by its best candidate's score, but by at least this: one weak shared word
+among otherwise unrelated sentences must not count as a full match."""
+KIND_BONUS = 0.4
+"""Added to a sentence that contains the asked-for kind."""
+PASSAGE_WEIGHT = 0.2
+"""Added in proportion to the retrieval score of the sentence's document."""
+ORDER_PENALTY = 0.002
+"""Subtracted per candidate position: ties go to the better passage."""
+MIN_COVERAGE = 0.3
+MIN_DENSE = 0.84
+"""A sentence answers only if it holds ``MIN_COVERAGE`` of the question's terms or its dense
+similarity reaches ``MIN_DENSE`` (cross-lingual questions share no terms with their answer)."""
+CONDITION_PENALTY = 0.25
+"""Subtracted from a sentence that opens with a condition the question does not mention ("Bei
+Teilzeit …", "If you …"): the rule comes before its exceptions."""
+_CONDITION = re.compile(
+    r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
+    re.IGNORECASE,
+)
+BRIDGE_MIN_SIMILARITY = 0.87
+"""A question word counts as found in a passage of the other language when the embedder puts it at
+least this close to one of the passage's words (multilingual-e5-small, words embedded alone:
+vacation/Urlaub 0.885, night/Nacht 0.909, insider/Insiderliste 0.886, dog/Hund 0.890; the closest
+unrelated pairs of the dev tenant's vocabulary reach 0.86, e.g. welcome/übertragen 0.862)."""
+SECOND_SENTENCE_RATIO = 0.92
+"""A second sentence is quoted when it scores at least this share of the best one."""
+MAX_CANDIDATES = 48
+MIN_WORDS = 4
+"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer; so are
+breadcrumbs ("Contoso Dev GmbH › Intranet")."""
+MAX_QUOTE_CHARS = 420
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
+_NO_SPLIT_BEFORE = re.compile(r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|\d)\.$")
+_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage and the source number it belongs to."""
+
+    text: str
+    source: int
+    order: int
+    """Position among all candidates (passage rank, then position in the passage)."""
+    passage_score: float = 0.0
+    """The retrieval score of the passage it comes from."""
+
+
+@dataclass(frozen=True)
+class Extract:
+    """The chosen sentence(s) of one source, with the scores they were chosen by."""
+
+    sentences: tuple[str, ...]
+    source: SourceDocument
+    score: float
+    dense: float
+    lexical: float
+    coverage: float
+    """The share of the question's terms in the chosen sentence(s)."""
+
+    @property
+    def answers(self) -> bool:
+        """Whether the sentence(s) plausibly answer the question (not just share its topic)."""
+        return self.coverage >= MIN_COVERAGE or self.dense >= MIN_DENSE
+
+    def quote(self) -> str:
+        text = " ".join(self.sentences)
+        return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 2].rsplit(" ", 1)[0] + " …"
+
+
+def passage_sentences(text: str) -> list[str]:
+    """A passage split into sentences and list items, without bullets."""
+    pieces: list[str] = []
+    for piece in _SPLIT.split(text):
+        piece = _BULLET.sub("", piece).strip()
+        if not piece:
+            continue
+        if pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and "›" not in p]
+
+
+def candidates(sources: list[SourceDocument]) -> list[Sentence]:
+    """Every sentence of the passages, in passage rank order (best passage first)."""
+    out: list[Sentence] = []
+    ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
+    for score, number, hit in ranked:
+        for sentence in passage_sentences(hit.chunk.text):
+            out.append(Sentence(sentence, number, len(out), score))
+            if len(out) >= MAX_CANDIDATES:
+                return out
+    return out
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    if values.size == 0:
+        return values
+    top = float(values.max())
+    return values / top if top > 0 else np.zeros_like(values)
+
+
+def _words(text: str) -> list[str]:
+    """The distinct content words of ``text``, lower-cased, in order."""
+    return list(dict.fromkeys(w.lower() for w in content_words(text) if not w.isdigit()))
+
+
+ASKING_WORDS = frozenset(["viel", "viele", "vielen", "many", "much"])
+"""Words that say how something is asked ("wie viele", "how many"), not what about: they do not
+count as terms a passage must contain."""
+COMPOUND_MIN = 5
+"""The shortest stem that counts as the first part of a compound."""
+
+
+def compound_match(term: str, stems: set[str]) -> bool:
+    """``term`` and the stems of a text are parts of German compounds: the term begins a stem
+    ("hotel" in "hotelobergrenz"), or it splits into a first part that begins a stem and a last
+    part (after a linking "s") that ends one ("urlaubstag": "urlaub…" begins "urlaubsanspruch",
+    "tag" ends "arbeitstag")."""
+    if len(term) < COMPOUND_MIN - 1:
+        return False
+    if any(len(stem) > len(term) and stem.startswith(term) for stem in stems):
+        return True
+    for cut in range(COMPOUND_MIN, len(term) - 2):
+        head = term[cut:]
+        head = head[1:] if head.startswith("s") and len(head) > 3 else head
+        if any(stem.startswith(term[:cut]) for stem in stems) and any(
+            stem.endswith(head) and stem != term for stem in stems
+        ):
+            return True
+    return False
+
+
+def cross_lingual(question: str, passages: str) -> bool:
+    """The question is clearly in one of German and English and the passages clearly in the other."""
+    asked, written = clear_language(question), clear_language(passages)
+    return asked is not None and written is not None and asked != written
+
+
+def _foreign(question: str, passage: str) -> bool:
+    return cross_lingual(question, passage)
+
+
+class WordBridge:
+    """Finds a question's words in passages of the other language: each word is embedded alone and
+    matched to the passage's closest word (``BRIDGE_MIN_SIMILARITY``). Term overlap, the measure
+    of "do the passages talk about what was asked", is zero between an English question and a
+    German passage; this restores it without a dictionary, with the embedder the index already uses.
+    Word vectors are cached (documents repeat their words)."""
+
+    CACHE_WORDS = 50_000
+    MAX_PASSAGE_WORDS = 600
+
+    def __init__(self, embedder: Embedder, min_similarity: float = BRIDGE_MIN_SIMILARITY) -> None:
+        self._embedder = embedder
+        self._min = min_similarity
+        self._cache: dict[tuple[str, bool], np.ndarray] = {}
+
+    def _vectors(self, words: list[str], query: bool) -> np.ndarray:
+        missing = [w for w in words if (w, query) not in self._cache]
+        if missing:
+            embed = self._embedder.embed_queries if query else self._embedder.embed_passages
+            for word, vector in zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True):
+                if len(self._cache) >= self.CACHE_WORDS:
+                    self._cache.clear()
+                self._cache[(word, query)] = vector
+        return np.stack([self._cache[(w, query)] for w in words])
+
+    def found_in_each(self, words: list[str], texts: list[str]) -> list[set[str]]:
+        """For each text, the ``words`` (lower-case) that have a counterpart among its words."""
+        per_text = [_words(t) for t in texts]
+        vocabulary = list(dict.fromkeys(w for ws in per_text for w in ws))[: self.MAX_PASSAGE_WORDS]
+        if not words or not vocabulary:
+            return [set() for _ in texts]
+        column = {w: i for i, w in enumerate(vocabulary)}
+        close = (self._vectors(words, query=True) @ self._vectors(vocabulary, query=False).T) >= self._min
+        out = []
+        for ws in per_text:
+            columns = [column[w] for w in ws if w in column]
+            hit = close[:, columns].any(axis=1) if columns else np.zeros(len(words), dtype=bool)
+            out.append({w for w, yes in zip(words, hit, strict=True) if yes})
+        return out
+
+
+class SentenceSelector:
+    """Picks the sentence(s) that answer a question, from the passages an answer may use."""
+
+    def __init__(self, embedder: Embedder, tokenizer: BilingualTokenizer | None = None) -> None:
+        self._embedder = embedder
+        self._tokenizer = tokenizer or BilingualTokenizer()
+        self._bridge = WordBridge(embedder)
+
+    async def select(
+        self, question: str, question_vector: np.ndarray | None, sources: list[SourceDocument]
+    ) -> Extract | None:
+        """The best sentence(s), or ``None`` when the passages have no sentence at all."""
+        found = candidates(sources)
+        if not found:
+            return None
+        texts = [s.text for s in found]
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
+        if question_vector is None:
+            question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
+        language = {src.number: _foreign(question, "\n".join(h.chunk.text for h in src.hits)) for src in sources}
+        foreign = [language[s.source] for s in found]
+        bridged = None
+        if any(foreign):
+            bridged = await asyncio.to_thread(self.bridged_coverages, question, texts, foreign)
+        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged)
+
+    def rank(
+        self,
+        question: str,
+        question_vector: np.ndarray,
+        found: list[Sentence],
+        vectors: np.ndarray,
+        sources: list[SourceDocument],
+        bridged: np.ndarray | None = None,
+    ) -> Extract:
+        """The best sentence(s). ``bridged``: each sentence's ``bridged_coverage`` for a question in
+        the other language, which stands in for BM25 (zero across languages) where it is higher."""
+        dense = vectors @ question_vector.astype(np.float32)
+        lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
+        lexical_part = lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
+        if bridged is not None:
+            lexical_part = np.maximum(lexical_part, bridged)
+        asked = asked_kind(question)
+        bonus = np.array(
+            [KIND_BONUS if asked is not Asked.OTHER and has_kind(extract_facts(s.text), asked) else 0.0 for s in found]
+        )
+        # dense similarity of E5-like models lives in a narrow band: spread it before mixing
+        spread = dense - float(dense.min()) if dense.size > 1 else dense
+        passage = _normalised(np.array([s.passage_score for s in found], dtype=np.float32))
+        condition = np.array([CONDITION_PENALTY if self._other_condition(question, s.text) else 0.0 for s in found])
+        score = (
+            WEIGHTS[0] * _normalised(spread)
+            + WEIGHTS[1] * lexical_part
+            + bonus
+            + PASSAGE_WEIGHT * passage
+            - ORDER_PENALTY * np.arange(len(found))
+            - condition
+        )
+        best = int(np.argmax(score))
+        chosen = [best]
+        neighbour = best + 1
+        if (
+            neighbour < len(found)
+            and found[neighbour].source == found[best].source
+            and score[neighbour] >= SECOND_SENTENCE_RATIO * score[best]
+        ):
+            chosen.append(neighbour)
+        by_number = {s.number: s for s in sources}
+        sentences = tuple(found[i].text for i in chosen)
+        coverage = self.coverage(question, " ".join(sentences))
+        if bridged is not None:
+            coverage = max(coverage, *(float(bridged[i]) for i in chosen))
+        return Extract(
+            sentences=sentences,
+            source=by_number[found[best].source],
+            score=float(score[best]),
+            dense=float(dense[best]),
+            lexical=float(lexical[best]),
+            coverage=coverage,
+        )
+
+    def _other_condition(self, question: str, sentence: str) -> bool:
+        """The sentence opens with a condition ("Bei Teilzeit …") that the question does not name."""
+        match = _CONDITION.match(sentence)
+        if match is None:
+            return False
+        words = set(self._tokenizer.tokens(match.group(1)))
+        return bool(words) and not words & set(self._tokenizer.tokens(question))
+
+    def _terms(self, question: str) -> list[tuple[str, set[str]]]:
+        """The question's words (hyphenated ones in parts; stop and asking words dropped), each with
+        its stems."""
+        parts = dict.fromkeys(p for w in content_words(question.lower()) for p in w.split("-") if p)
+        return [(w, stems) for w in parts if w not in ASKING_WORDS and (stems := set(self._tokenizer.tokens(w)))]
+
+    def _lexical(self, terms: list[tuple[str, set[str]]], text: str) -> set[str]:
+        found = set(self._tokenizer.tokens(text))
+        return {w for w, stems in terms if stems & found or any(compound_match(s, found) for s in stems)}
+
+    def coverage(self, question: str, text: str) -> float:
+        """The share of the question's words that ``text`` contains by one of their stems, German
+        compounds included (``compound_match``)."""
+        terms = self._terms(question)
+        return len(self._lexical(terms, text)) / len(terms) if terms else 1.0
+
+    def bridged_coverage(self, question: str, text: str) -> float:
+        """``coverage``, where a word may also be found through the ``WordBridge`` (``text`` in the
+        other language). Blocking (it embeds)."""
+        return float(self.bridged_coverages(question, [text], [True])[0])
+
+    def bridged_coverages(self, question: str, texts: list[str], foreign: list[bool]) -> np.ndarray:
+        """``coverage`` of each text, bridged where ``foreign`` says the text is in the other
+        language than the question (one embedding call for all words)."""
+        terms = self._terms(question)
+        if not terms:
+            return np.ones(len(texts), dtype=np.float32)
+        lexical = [self._lexical(terms, t) for t in texts]
+        missing = list(dict.fromkeys(w for (w, _) in terms for found in lexical if w not in found))
+        bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
+        return np.asarray([len(lx | br) / len(terms) for lx, br in zip(lexical, bridged, strict=True)], np.float32)
+
+    def support(self, question: str, hits: list[Hit]) -> float:
+        """The share of the question's words that the passages (with their titles and headings) contain."""
+        return self.coverage(question, self._passages(hits))
+
+    async def bridged_support(self, question: str, hits: list[Hit]) -> float | None:
+        """``support`` where the words of passages in the other language than the question may be
+        found through the ``WordBridge``; ``None`` when no passage is in the other language."""
+        foreign = [h for h in hits if _foreign(question, h.chunk.text)]
+        if not foreign:
+            return None
+
+        def bridged() -> float:
+            terms = self._terms(question)
+            if not terms:
+                return 1.0
+            lexical = self._lexical(terms, self._passages(hits))
+            missing = [w for w, _ in terms if w not in lexical]
+            found = self._bridge.found_in_each(missing, [self._passages(foreign)])[0] if missing else set()
+            return len(lexical | found) / len(terms)
+
+        return await asyncio.to_thread(bridged)
+
+    @staticmethod
+    def _passages(hits: list[Hit]) -> str:
+        return "\n".join(h.chunk.indexed_text for h in hits)
+
+
+PRESENTATION = {
+    "de": "Laut „{title}“: „{quote}“ [{n}]",
+    "en": "According to “{title}”: “{quote}” [{n}]",
+}
+
+
+def present(extract: Extract, language: str) -> str:
+    """The extract as answer text: title, quoted sentence(s), citation marker."""
+    template = PRESENTATION.get(language, PRESENTATION["en"])
+    quote = extract.quote().replace("“", "'").replace("”", "'").replace("„", "'")
+    return template.format(title=" ".join(extract.source.doc.title.split()), quote=quote, n=extract.source.number)

