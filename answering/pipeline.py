@@ -13,7 +13,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 
@@ -21,12 +21,13 @@ from access import Audience, CurrentPermissions, PermissionCheckUnavailable
 from answering import messages
 from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
 from answering.checked_stream import CheckedStream
-from answering.citations import MARKER, Citation, clean_answer, resolve_citations
+from answering.citations import MARKER, Citation, resolve_citations
 from answering.extractive import SentenceSelector, present
 from answering.facts import extract_facts
 from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_kind
 from answering.language import detect_language
 from answering.model import ChatModel
+from answering.model_stream import ModelFailed, StreamFilter, model_deltas
 from answering.prompts import SourceDocument, build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
@@ -259,11 +260,11 @@ class AnswerService:
                 )
                 return
         prompt = build_messages(question, sources, language, self._prompt_style)
-        stream_filter = _StreamFilter(valid_numbers={src.number for src in sources})
+        stream_filter = StreamFilter(valid_numbers={src.number for src in sources})
         checked = CheckedStream(GroundingCheck(question, sources))
         asked, first_token = time.perf_counter(), True
         try:
-            async with contextlib.aclosing(_model_deltas(self._llm, prompt)) as deltas:
+            async with contextlib.aclosing(model_deltas(self._llm, prompt)) as deltas:
                 async for delta in deltas:
                     if first_token:
                         self._observe("first_token", asked)
@@ -273,7 +274,7 @@ class AnswerService:
                         yield TextDelta(visible)
                     if checked.done:
                         break
-        except _ModelFailed:
+        except ModelFailed:
             if checked.released:
                 yield final(messages.text("llm_down", language), Outcome.LLM_DOWN, hits=hits, grounding=Check.LLM_DOWN)
                 return
@@ -354,63 +355,3 @@ def _cite_uncited(text: str, checked: CheckedStream, sources: list[SourceDocumen
         if checked.check.sentence(f"{text} [{source.number}]").ok:
             return f"{text.rstrip()} [{source.number}]"
     return text.rstrip() + " " + "".join(f"[{s.number}]" for s in sources)
-
-
-class _ModelFailed(Exception):
-    """The model failed while streaming (kept apart from failures of our own code)."""
-
-
-async def _model_deltas(llm: ChatModel, prompt: list[dict[str, str]]) -> AsyncGenerator[str, None]:
-    """The model's deltas; any failure of the model (see ``ChatModel``) becomes ``_ModelFailed``."""
-    stream = aiter(llm.stream(prompt))
-    while True:
-        try:
-            delta = await anext(stream)
-        except StopAsyncIteration:
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the protocol: any model failure means "unavailable"
-            raise _ModelFailed(type(exc).__name__) from exc
-        yield delta
-
-
-class _StreamFilter:
-    """Cleans the model's stream as it arrives, so what is streamed is what is stored.
-
-    Cuts a leading "Answer:" label and drops ``[n]`` markers that point at no shown source.
-    Text is held back only while it could still be the start of a label or a marker.
-    """
-
-    _HOLD = 12
-    _PARTIAL_MARKER = re.compile(r"\[\d{0,3}$")
-
-    def __init__(self, valid_numbers: set[int]) -> None:
-        self._valid = valid_numbers
-        self._pending = ""
-        self._started = False
-        self.text = ""
-
-    def _drop_invalid(self, text: str) -> str:
-        return MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in self._valid else "", text)
-
-    def feed(self, delta: str) -> str:
-        self._pending += delta
-        if not self._started:
-            if len(self._pending) < self._HOLD:
-                return ""
-            self._pending = clean_answer(self._pending) + (" " if self._pending[-1:].isspace() else "")
-            self._started = True
-        partial = self._PARTIAL_MARKER.search(self._pending)
-        cut = partial.start() if partial else len(self._pending)
-        ready, self._pending = self._pending[:cut], self._pending[cut:]
-        ready = self._drop_invalid(ready)
-        self.text += ready
-        return ready
-
-    def flush(self) -> str:
-        rest = self._pending if self._started else clean_answer(self._pending)
-        self._pending, self._started = "", True
-        rest = self._drop_invalid(rest)
-        self.text += rest
-        return rest

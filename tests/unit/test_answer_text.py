@@ -10,7 +10,8 @@ import pytest
 
 from answering.citations import clean_answer, resolve_citations
 from answering.language import detect_language
-from answering.pipeline import _StreamFilter, normalise_question
+from answering.model_stream import StreamFilter
+from answering.pipeline import normalise_question
 from answering.prompts import SYSTEM, SourceDocument, build_messages, group_sources
 from tests.unit.answer_fixtures import doc as _doc
 from tests.unit.answer_fixtures import hit as _hit
@@ -109,8 +110,8 @@ def test_build_messages_english_and_unknown_language_fall_back_to_english() -> N
 # --- stream filter -----------------------------------------------------------------------------
 
 
-def _run_filter(deltas: Sequence[str], valid: set[int]) -> tuple[list[str], str, _StreamFilter]:
-    f = _StreamFilter(valid_numbers=valid)
+def _run_filter(deltas: Sequence[str], valid: set[int]) -> tuple[list[str], str, StreamFilter]:
+    f = StreamFilter(valid_numbers=valid)
     out = [f.feed(d) for d in deltas]
     out.append(f.flush())
     return out, "".join(out), f
