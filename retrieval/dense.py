@@ -1,16 +1,20 @@
 """Dense search over the permitted rows of one segment, planned per query.
 
-- **Exact** when the permitted rows are few (``DensePlan.exact_max_rows``): their float32 vectors
-  are scored directly, nothing else is touched.
-- **ANN** otherwise: an inverted-file index over 8-bit scalar-quantised vectors (FAISS
-  ``IndexIVFScalarQuantizer``, 1 byte per dimension) searched with the permitted rows as a bitmap
-  ``IDSelector`` *inside* the scan, so a non-permitted row is never scored and never takes a place
-  in the result. The number of probed lists grows as the permitted share shrinks (a permitted
-  neighbour is farther away in a sparse set); the candidates are re-ranked with the exact float32
-  vectors, which stay on disk (memory-mapped) and are read only for those candidates.
-- If a probe returns fewer candidates than wanted while the permitted set holds more, the probe
-  is widened until it does, up to every list (which is exhaustive): an ANN search never returns
-  fewer than ``k`` permitted hits when ``k`` exist.
+Every row of a large segment has an 8-bit scalar-quantised copy of its vector in memory (one
+shared code book, 1 byte per dimension, in row order) and belongs to one inverted list (k-means
+over the vectors, ~``list_size`` rows per list). A query's candidates are scored from those codes
+and re-ranked with the exact float32 vectors, which stay on disk (memory-mapped) and are read only
+for the candidates. The permitted rows are known before any of this, so a non-permitted row is
+never scored and never takes a place in the result. By the number of permitted rows:
+
+- **Exact** up to ``DensePlan.exact_max_rows``: their float32 vectors are scored directly.
+- **Scan** up to ``DensePlan.scan_max_rows``: every permitted row's code is scored (a gather and
+  one product per block of rows); no list is probed, so nothing permitted is missed.
+- **Probe** above: only the permitted rows of the lists nearest the query are scored. The number
+  of probed lists grows as the permitted share shrinks (a permitted neighbour is farther away in a
+  sparse set). If they hold fewer permitted rows than wanted while the set holds more, the probe
+  is widened until they do, up to every list: never fewer than ``k`` permitted hits when ``k``
+  exist.
 
 On ``device="cuda"`` (see ``retrieval.gpu``) the permitted rows are scored exactly on the GPU
 instead, whatever their number.
@@ -32,22 +36,85 @@ class DensePlan:
 
     exact_max_rows: int = 1024
     """Permitted rows up to this many are scored exactly from the float32 vectors."""
+    scan_max_rows: int = 32_768
+    """Permitted rows up to this many are all scored from their codes (no list is probed)."""
     ann_min_rows: int = 20_000
-    """Segments smaller than this have no ANN index; every search over them is exact."""
+    """Segments smaller than this have no codes or lists; every search over them is exact."""
     list_size: int = 384
     """Average rows per inverted list (the number of lists is rows / list_size)."""
     probes: int = 32
     """Lists probed when everything is permitted; divided by selectivity ** probe_exponent (a
-    sparse permitted set needs a wider probe: at 1 % or less it is exhaustive)."""
+    sparse permitted set needs a wider probe)."""
     probe_exponent: float = 1.0
     rerank: int = 3
     """Candidates re-ranked exactly per wanted hit."""
     train_rows: int = 100_000
-    """Rows sampled to train the coarse quantiser and the scalar quantiser."""
+    """Rows sampled to train the lists (k-means) and the scalar quantiser."""
     add_batch: int = 65_536
+    scan_block: int = 4096
+    """Codes are widened to float32 this many rows at a time (the block stays in cache)."""
 
 
 DEFAULT_PLAN = DensePlan()
+
+
+class QuantisedLists:
+    """SQ8 codes of every row (row order), k-means centroids and the rows of each list.
+
+    ``scores(rows, query)`` is the inner product of ``query`` with the *decoded* vectors of
+    ``rows`` without decoding them: a code ``c`` stands for ``vmin + (c + 0.5) / 255 * vdiff``
+    per dimension, so the product is ``c @ (query * vdiff / 255) + query @ (vmin + vdiff / 510)``.
+    """
+
+    def __init__(self, vectors: np.ndarray, plan: DensePlan) -> None:
+        size, dim = vectors.shape
+        self.nlist = max(1, size // plan.list_size)
+        rng = np.random.default_rng(0)
+        sample_rows = np.sort(rng.choice(size, size=min(size, plan.train_rows), replace=False))
+        sample = np.ascontiguousarray(vectors[sample_rows], dtype=np.float32)
+        kmeans = faiss.Kmeans(dim, self.nlist, niter=20, spherical=True, seed=1234)
+        kmeans.train(sample)
+        self.centroids = np.ascontiguousarray(kmeans.centroids, dtype=np.float32)
+        sq = faiss.ScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit)
+        sq.train(sample)
+        trained = faiss.vector_to_array(sq.trained).astype(np.float32)
+        self._vmin, self._vdiff = trained[:dim], trained[dim:]
+        assign = faiss.IndexFlatIP(dim)
+        assign.add(self.centroids)
+        self.codes = np.empty((size, dim), dtype=np.uint8)
+        lists = np.empty(size, dtype=np.int32)
+        for start in range(0, size, plan.add_batch):
+            stop = min(size, start + plan.add_batch)
+            batch = np.ascontiguousarray(vectors[start:stop], dtype=np.float32)
+            self.codes[start:stop] = sq.compute_codes(batch)
+            lists[start:stop] = assign.search(batch, 1)[1][:, 0]
+        self.order = np.argsort(lists, kind="stable").astype(np.int32)
+        """Rows sorted by list; list ``l`` is ``order[offsets[l]:offsets[l + 1]]``."""
+        self.offsets = np.searchsorted(lists[self.order], np.arange(self.nlist + 1)).astype(np.int64)
+        self._block = plan.scan_block
+
+    def memory_bytes(self) -> int:
+        arrays = (self.codes, self.order, self.offsets, self.centroids, self._vmin, self._vdiff)
+        return sum(int(a.nbytes) for a in arrays)
+
+    def scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        weights = query * self._vdiff / 255
+        constant = float(query @ (self._vmin + self._vdiff / 510))
+        out = np.empty(rows.size, dtype=np.float32)
+        for start in range(0, rows.size, self._block):
+            block = rows[start : start + self._block]
+            out[start : start + block.size] = self.codes[block].astype(np.float32) @ weights
+        return out + constant
+
+    def probed_rows(self, query: np.ndarray, probes: int) -> np.ndarray:
+        """The rows of the ``probes`` lists whose centroids are nearest ``query``."""
+        if probes >= self.nlist:
+            return self.order
+        nearest = np.argpartition(-(self.centroids @ query), probes - 1)[:probes]
+        starts, stops = self.offsets[nearest], self.offsets[nearest + 1]
+        lengths = stops - starts
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        return self.order[np.arange(int(lengths.sum())) + shift]
 
 
 class DenseSegment:
@@ -58,7 +125,7 @@ class DenseSegment:
         self.size = int(vectors.shape[0]) if vectors.ndim == 2 else 0
         self.dim = int(vectors.shape[1]) if vectors.ndim == 2 else 0
         self.plan = plan = plan or DensePlan()
-        self._ivf: Any = None
+        self._lists: QuantisedLists | None = None
         self.nlist = 0
         self._gpu: Any = None
         self.device = device
@@ -67,43 +134,32 @@ class DenseSegment:
 
             self._gpu = TorchExactScorer(vectors)
         elif self.size >= plan.ann_min_rows:
-            self._build_ivf()
+            self._lists = QuantisedLists(vectors, plan)
+            self.nlist = self._lists.nlist
 
     @property
     def has_ann(self) -> bool:
-        return self._ivf is not None
-
-    def _build_ivf(self) -> None:
-        plan = self.plan
-        self.nlist = max(1, self.size // plan.list_size)
-        quantizer = faiss.IndexFlatIP(self.dim)
-        ivf = faiss.IndexIVFScalarQuantizer(
-            quantizer, self.dim, self.nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
-        ivf.by_residual = False  # one shared code book: scanning a list needs no per-list tables
-        rng = np.random.default_rng(0)
-        sample_rows = np.sort(rng.choice(self.size, size=min(self.size, plan.train_rows), replace=False))
-        ivf.train(np.ascontiguousarray(self.vectors[sample_rows], dtype=np.float32))
-        for start in range(0, self.size, plan.add_batch):
-            stop = min(self.size, start + plan.add_batch)
-            batch = np.ascontiguousarray(self.vectors[start:stop], dtype=np.float32)
-            ivf.add_with_ids(batch, np.arange(start, stop, dtype=np.int64))
-        self._ivf = ivf
+        return self._lists is not None
 
     def memory_bytes(self) -> int:
         """Bytes held in memory by the search structures (not the memory-mapped float32 vectors)."""
         if self._gpu is not None:
             return 0
-        if self._ivf is None:
+        if self._lists is None:
             return 0 if isinstance(self.vectors, np.memmap) else int(self.vectors.nbytes)
-        code_size = int(self._ivf.code_size)
-        return self.size * (code_size + 8) + self.nlist * self.dim * 4
+        return self._lists.memory_bytes()
 
     def exact_scores(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact cosine similarity of ``rows`` (sorted) with ``query``."""
         if rows.size == 0:
             return np.zeros(0, dtype=np.float32)
         return np.asarray(self.vectors[rows], dtype=np.float32) @ query
+
+    def plan_for(self, count: int) -> str:
+        """``exact``, ``scan`` or ``probe``: how a query with ``count`` permitted rows is answered."""
+        if self._lists is None or count <= self.plan.exact_max_rows:
+            return "exact"
+        return "scan" if count <= self.plan.scan_max_rows else "probe"
 
     def search(self, query: np.ndarray, permitted: np.ndarray, count: int, depth: int) -> list[tuple[int, float]]:
         """The ``depth`` best permitted rows by exact similarity. ``permitted`` is a boolean mask
@@ -112,28 +168,37 @@ class DenseSegment:
             return []
         query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(-1))
         depth = min(depth, count)
+        want = min(count, depth * self.plan.rerank)
         if self._gpu is not None:
-            rows = self._gpu.top_rows(query, permitted, min(count, depth * self.plan.rerank))
-        elif self._ivf is None or count <= self.plan.exact_max_rows:
+            rows = self._gpu.top_rows(query, permitted, want)
+        elif self.plan_for(count) == "exact":
             rows = np.flatnonzero(permitted)
+        elif self.plan_for(count) == "scan":
+            rows = self._best_by_codes(np.flatnonzero(permitted), query, want)
         else:
-            rows = self._ann_candidates(query, permitted, count, min(count, depth * self.plan.rerank))
+            rows = self._probe_candidates(query, permitted, count, want)
         return _top(rows, self.exact_scores(rows, query), depth)
 
     def probes_for(self, count: int) -> int:
         share = count / self.size
         return min(self.nlist, max(1, math.ceil(self.plan.probes / share**self.plan.probe_exponent)))
 
-    def _ann_candidates(self, query: np.ndarray, permitted: np.ndarray, count: int, want: int) -> np.ndarray:
-        bitmap = np.packbits(permitted, bitorder="little")
-        selector = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bitmap))
+    def _best_by_codes(self, rows: np.ndarray, query: np.ndarray, want: int) -> np.ndarray:
+        """The ``want`` of ``rows`` with the best code scores, sorted by row (for the re-rank)."""
+        assert self._lists is not None
+        if rows.size > want:
+            scores = self._lists.scores(rows, query)
+            rows = rows[np.argpartition(-scores, want - 1)[:want]]
+        return np.sort(rows)
+
+    def _probe_candidates(self, query: np.ndarray, permitted: np.ndarray, count: int, want: int) -> np.ndarray:
+        assert self._lists is not None
         probes = self.probes_for(count)
         while True:
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=probes)  # type: ignore[call-arg]
-            _, ids = self._ivf.search(query.reshape(1, -1), want, params=params)
-            rows = ids[0][ids[0] >= 0]
+            rows = self._lists.probed_rows(query, probes)
+            rows = rows[permitted[rows]]
             if rows.size >= want or probes >= self.nlist:
-                return np.sort(rows)
+                return self._best_by_codes(rows, query, want)
             probes = min(self.nlist, probes * 4)
 
 

@@ -3,7 +3,7 @@
 An index is a list of immutable segments, each with rows that later segments have replaced or
 deleted marked dead (tombstones). Per segment the permitted rows for an audience are computed first
 as a mask (``retrieval.rowfilter``); both rankers then only ever look at those rows (the dense one
-exactly or through a bitmap ``IDSelector`` inside its ANN scan, see ``retrieval.dense``; BM25 sums
+exactly or over the quantised codes of permitted rows only, see ``retrieval.dense``; BM25 sums
 only the permitted entries of its query terms' posting lists), and the scores are fused (see
 ``LEXICAL_WEIGHT``). A chunk whose ACL is empty is in no posting list and readable by nobody.
 """

@@ -7,8 +7,8 @@ the last saved cursor and re-applies changes idempotently (an upsert replaces al
 document).
 
 Embedding is batched across documents and overlaps the download and extraction of the next ones:
-chunks wait in a buffer until ``EMBED_BATCH`` of them are there, then one embedding call runs in a
-worker thread while the loop goes on. At most one batch is embedding and one is filling, which
+chunks wait in a buffer until ``EMBED_BATCH`` of them are there (``EMBED_MIN_BATCH`` while the
+embedder is idle), then one embedding call runs in a worker thread while the loop goes on. At most one batch is embedding and one is filling, which
 bounds the memory held by documents in flight.
 """
 
@@ -45,7 +45,10 @@ log = logging.getLogger(__name__)
 
 DocKey = tuple[str, str]
 EMBED_BATCH = 256
-"""Chunks embedded in one call (across documents)."""
+"""Most chunks embedded in one call (across documents); the loop waits when one more is full."""
+EMBED_MIN_BATCH = 32
+"""While the embedder is idle, a call starts as soon as this many chunks wait (the embedder's own
+batch size), so it does not sit idle while the first full batch is downloaded."""
 
 
 class WorkingSet(dict[DocKey, tuple[list[Chunk], np.ndarray]]):
@@ -357,6 +360,8 @@ class Ingestor:
             return True
         self._pending.append((key, chunks))
         self._pending_keys.add(key)
-        if sum(len(c) for _, c in self._pending) >= EMBED_BATCH:
+        waiting = sum(len(c) for _, c in self._pending)
+        idle = self._embedding is None or self._embedding.done()
+        if waiting >= EMBED_BATCH or (idle and waiting >= EMBED_MIN_BATCH):
             await self._flush_embeddings(working, report, wait=False)
         return True

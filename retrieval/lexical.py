@@ -100,6 +100,14 @@ class BilingualTokenizer:
         return out
 
 
+COMMON_TERM_SHARE = 1 / 16
+"""A query term on more than this share of a segment's rows (and ``COMMON_TERM_MIN_ROWS``) is
+"common": it is only looked up for the rows the other terms found, if that provably gives the
+same top k (MaxScore). On the Zipf text of bench/filtered_search.py a query's commonest words
+occur in most chunks, and summing their permitted postings was most of a hybrid query."""
+COMMON_TERM_MIN_ROWS = 4096
+
+
 class LexicalIndex:
     """BM25 over a fixed list of texts (built once per snapshot)."""
 
@@ -107,6 +115,8 @@ class LexicalIndex:
         self._tokenizer = tokenizer or BilingualTokenizer()
         self._size = len(texts)
         self._bm25: bm25s.BM25 | None = None
+        self._max_weight = np.zeros(0, dtype=np.float32)
+        """The largest BM25 weight in each term's posting list (MaxScore's upper bound)."""
         if texts:
             vocab: dict[str, int] = {}
             corpus = [
@@ -114,11 +124,16 @@ class LexicalIndex:
             ]
             self._bm25 = bm25s.BM25()
             self._bm25.index((corpus, vocab), show_progress=False)
+            data, indptr = self._bm25.scores["data"], self._bm25.scores["indptr"]
+            self._max_weight = np.zeros(indptr.size - 1, dtype=np.float32)
+            filled = np.flatnonzero(np.diff(indptr) > 0)
+            self._max_weight[filled] = np.maximum.reduceat(data, indptr[filled])
 
     def memory_bytes(self) -> int:
         if self._bm25 is None:
             return 0
-        return sum(int(self._bm25.scores[k].nbytes) for k in ("data", "indices", "indptr"))
+        arrays = [self._bm25.scores[k] for k in ("data", "indices", "indptr")]
+        return sum(int(a.nbytes) for a in arrays) + int(self._max_weight.nbytes)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for ``query`` (zeros where no query term occurs)."""
@@ -135,6 +150,8 @@ class LexicalIndex:
 
         Only the posting lists of the query's terms are read, and only their permitted entries
         are summed: the cost follows the rows that contain a query term, not the corpus size.
+        Terms on more than ``COMMON_TERM_SHARE`` of the rows are first only looked up for the
+        rows the other terms found (MaxScore); see ``_top_with_common_terms``.
         """
         if self._bm25 is None or k <= 0:
             return []
@@ -142,13 +159,29 @@ class LexicalIndex:
         ids = [vocab[t] for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
         if not ids:
             return []
-        data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))
+        indptr = self._bm25.scores["indptr"]
+        common_rows = max(COMMON_TERM_MIN_ROWS, int(self._size * COMMON_TERM_SHARE))
+        common = [t for t in ids if indptr[t + 1] - indptr[t] > common_rows]
+        if common and len(common) < len(ids):
+            rare = [t for t in ids if t not in common]
+            found = self._top_with_common_terms(rare, common, permitted, k)
+            if found is not None:
+                return found
+        return self._top_summed(ids, permitted, k)
+
+    def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, BM25 weights) of one term; rows are sorted."""
+        data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))  # type: ignore[union-attr]
+        return indices[indptr[term] : indptr[term + 1]], data[indptr[term] : indptr[term + 1]]
+
+    def _top_summed(self, ids: list[int], permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Sum every permitted entry of every term's posting list, then take the top ``k``."""
         rows_parts, score_parts = [], []
         for term in ids:
-            rows = indices[indptr[term] : indptr[term + 1]]
+            rows, weights = self._postings(term)
             keep = permitted[rows]
             rows_parts.append(rows[keep])
-            score_parts.append(data[indptr[term] : indptr[term + 1]][keep])
+            score_parts.append(weights[keep])
         rows = np.concatenate(rows_parts)
         if rows.size == 0:
             return []
@@ -160,12 +193,49 @@ class LexicalIndex:
         totals = np.bincount(inverse, weights=weights).astype(np.float32)
         return top_k_masked(totals, np.arange(unique.size), k, labels=unique)
 
+    def _top_with_common_terms(
+        self, rare: list[int], common: list[int], permitted: np.ndarray, k: int
+    ) -> list[tuple[int, float]] | None:
+        """The exact top ``k`` when the common terms cannot change it, else None (MaxScore).
+
+        The permitted rows of the rare terms are the candidates; each common term's weight is
+        added to them by a binary search in its (sorted) posting list, not by reading the whole
+        list. A row with none of the rare terms scores at most the sum of the common terms'
+        largest weights; if the k-th best candidate scores more than that, no such row can enter
+        the top ``k`` and the answer equals summing everything. Otherwise (too few candidates, or
+        a bound too high) the caller sums everything.
+        """
+        rows_parts, score_parts = [], []
+        for term in rare:
+            rows, weights = self._postings(term)
+            keep = permitted[rows]
+            rows_parts.append(rows[keep])
+            score_parts.append(weights[keep])
+        rows = np.concatenate(rows_parts)
+        if rows.size < k:
+            return None
+        candidates, inverse = np.unique(rows, return_inverse=True)
+        if candidates.size < k:
+            return None
+        totals = np.bincount(inverse, weights=np.concatenate(score_parts))
+        for term in common:
+            posting, weights = self._postings(term)
+            at = np.minimum(np.searchsorted(posting, candidates), posting.size - 1)
+            present = posting[at] == candidates
+            totals[present] += weights[at[present]]
+        scores = totals.astype(np.float32)
+        kth = float(np.partition(scores, scores.size - k)[scores.size - k])
+        if kth <= float(self._max_weight[common].sum()):
+            return None
+        return top_k_masked(scores, np.arange(candidates.size), k, labels=candidates)
+
 
 def top_k_masked(
     scores: np.ndarray, allowed_rows: np.ndarray, k: int, labels: np.ndarray | None = None
 ) -> list[tuple[int, float]]:
     """The best ``k`` (row, score) pairs among ``allowed_rows`` with a positive score (``labels``
-    maps a position of ``scores`` to the row reported)."""
+    maps a position of ``scores`` to the row reported); equal scores are ordered by row, also at
+    the k-th place, so the result does not depend on how the scores were gathered."""
     if allowed_rows.size == 0 or scores.size == 0:
         return []
     candidate = scores[allowed_rows]
@@ -173,7 +243,8 @@ def top_k_masked(
     if positive.size == 0:
         return []
     take = min(k, positive.size)
-    best = positive[np.argpartition(-candidate[positive], take - 1)[:take]]
+    kth = candidate[positive[np.argpartition(-candidate[positive], take - 1)[take - 1]]]
+    best = positive[candidate[positive] >= kth]  # every row tied with the k-th: the lowest rows win
     names = allowed_rows if labels is None else labels[allowed_rows]
-    best = best[np.lexsort((names[best], -candidate[best]))]
+    best = best[np.lexsort((names[best], -candidate[best]))][:take]
     return [(int(names[i]), float(candidate[i])) for i in best]

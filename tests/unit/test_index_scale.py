@@ -18,8 +18,10 @@ TENANT = "t1"
 KEYS = ["user:u1", "user:u2", "group:g1", "group:g2", "group:g3", f"tenant:{TENANT}", "tenant:t2"]
 VOCAB = ["hotel", "reise", "urlaub", "budget", "server", "policy", "kantine", "deploy"]
 SITES = ["s1", "s2"]
-ANN = DensePlan(exact_max_rows=0, ann_min_rows=1, list_size=3, probes=1, train_rows=10_000)
-"""Every search goes through the IVF index, probing as little as possible at first."""
+ANN = DensePlan(exact_max_rows=0, scan_max_rows=0, ann_min_rows=1, list_size=3, probes=1, train_rows=10_000)
+"""Every search probes the inverted lists, as few as possible at first."""
+SCAN = DensePlan(exact_max_rows=0, scan_max_rows=10**9, ann_min_rows=1, list_size=3, train_rows=10_000)
+"""Every search scores the codes of all permitted rows."""
 
 
 def _vectors(n: int, seed: int) -> np.ndarray:
@@ -77,7 +79,7 @@ def test_every_hit_is_readable_alive_and_in_the_site_in_every_mode(
     for row, (_, _, _, segment) in enumerate(specs):
         rows_by_segment[segment].append(row)
     used = [rows for rows in rows_by_segment if rows]
-    for plan in (DensePlan(), ANN):
+    for plan in (DensePlan(), ANN, SCAN):
         parts = []
         live: set[int] = set()
         for position, rows in enumerate(used):
@@ -105,7 +107,7 @@ def test_every_hit_is_readable_alive_and_in_the_site_in_every_mode(
                 assert site is None or hit.chunk.doc.site_id == site
             if mode != "lexical":
                 assert len(hits) == min(k, len(expected)), "never fewer than k permitted hits when k exist"
-            if mode == "dense" and plan.exact_max_rows and expected:
+            if mode == "dense" and plan is not ANN and expected:  # exact, or every candidate re-ranked
                 sims = sorted((float(vectors[r] @ query_vector) for r in expected), reverse=True)
                 assert pytest.approx(sorted((h.score for h in hits), reverse=True)) == sims[: len(hits)]
 
@@ -113,8 +115,10 @@ def test_every_hit_is_readable_alive_and_in_the_site_in_every_mode(
 def test_ann_widens_its_probe_until_k_permitted_hits_are_found() -> None:
     """A sparse permitted set that the first probed lists barely touch still yields k hits."""
     vectors = _vectors(6000, 3)
-    dense = DenseSegment(vectors, DensePlan(exact_max_rows=10, ann_min_rows=1000, list_size=50, probes=1))
-    assert dense.has_ann and dense.nlist == 120
+    dense = DenseSegment(
+        vectors, DensePlan(exact_max_rows=10, scan_max_rows=50, ann_min_rows=1000, list_size=50, probes=1)
+    )
+    assert dense.has_ann and dense.nlist == 120 and dense.plan_for(90) == "probe"
     rng = np.random.default_rng(4)
     permitted = np.zeros(6000, dtype=bool)
     permitted[rng.choice(6000, size=90, replace=False)] = True
@@ -128,12 +132,62 @@ def test_ann_widens_its_probe_until_k_permitted_hits_are_found() -> None:
         assert scores == pytest.approx([float(vectors[r] @ query) for r, _ in hits], abs=1e-5)  # re-ranked exactly
 
 
+def _clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, dim))
+    vectors = centres[rng.integers(0, 40, size=n)] + rng.normal(scale=0.3, size=(n, dim))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("share", [0.005, 0.05, 0.3])
+def test_scan_over_codes_returns_the_exact_top_k_of_the_permitted_rows(share: float) -> None:
+    """Scoring every permitted row's code, then re-ranking from float32, equals brute force."""
+    vectors = _clustered(8000, 32, 1)
+    dense = DenseSegment(vectors, DensePlan(exact_max_rows=5, scan_max_rows=8000, ann_min_rows=1000, list_size=100))
+    rng = np.random.default_rng(2)
+    permitted = rng.random(8000) < share
+    rows = np.flatnonzero(permitted)
+    assert dense.plan_for(rows.size) == "scan"
+    for query in _clustered(30, 32, 3):
+        hits = dense.search(query, permitted, rows.size, 10)
+        assert len(hits) == min(10, rows.size)
+        assert all(permitted[row] for row, _ in hits)
+        exact = vectors[rows] @ query
+        assert [r for r, _ in hits] == rows[np.lexsort((rows, -exact))][:10].tolist()
+        assert [s for _, s in hits] == pytest.approx(sorted(exact, reverse=True)[:10], abs=1e-5)
+
+
+def test_code_scores_approximate_the_exact_scores() -> None:
+    vectors = _clustered(5000, 32, 4)
+    dense = DenseSegment(vectors, DensePlan(ann_min_rows=1000, list_size=100))
+    assert dense._lists is not None
+    rows = np.arange(0, 5000, 3)
+    for query in _clustered(10, 32, 5):
+        assert np.abs(dense._lists.scores(rows, query) - vectors[rows] @ query).max() < 0.01
+
+
+def test_each_list_holds_its_rows_once() -> None:
+    dense = DenseSegment(_clustered(5000, 32, 6), DensePlan(ann_min_rows=1000, list_size=100))
+    lists = dense._lists
+    assert lists is not None and lists.nlist == 50
+    assert sorted(lists.order.tolist()) == list(range(5000))
+    assert lists.offsets[0] == 0 and lists.offsets[-1] == 5000 and np.all(np.diff(lists.offsets) >= 0)
+    query = _clustered(1, 32, 7)[0]
+    probed = lists.probed_rows(query, 5)
+    assert probed.size == len(set(probed.tolist()))
+    nearest = set(np.argsort(-(lists.centroids @ query))[:5].tolist())
+    expected = {int(r) for lst in nearest for r in lists.order[lists.offsets[lst] : lists.offsets[lst + 1]]}
+    assert set(probed.tolist()) == expected
+
+
 def test_ann_recall_on_clustered_vectors_is_high() -> None:
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(40, DIM))
     vectors = centres[rng.integers(0, 40, size=8000)] + rng.normal(scale=0.3, size=(8000, DIM))
     vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    dense = DenseSegment(vectors, DensePlan(exact_max_rows=100, ann_min_rows=1000, list_size=100, probes=8))
+    dense = DenseSegment(
+        vectors, DensePlan(exact_max_rows=100, scan_max_rows=100, ann_min_rows=1000, list_size=100, probes=8)
+    )
     permitted = rng.random(8000) < 0.5
     rows = np.flatnonzero(permitted)
     found = 0

@@ -23,7 +23,7 @@ from connectors.permissions import PermissionMapping
 from connectors.resilience import RetryPolicy, parse_retry_after, retry_delay, with_retries
 from connectors.site_pages import page_html, pages_drive_id, site_of_pages_drive
 from retrieval.extract import default_registry
-from retrieval.ingest import Ingestor, SyncState
+from retrieval.ingest import EMBED_BATCH, EMBED_MIN_BATCH, Ingestor, SyncState
 from retrieval.snapshots import SnapshotStore
 from retrieval.source import Change, Checkpoint, CursorReset, Delete, ItemGone, Upsert
 from retrieval.sync_report import SyncReport, format_report
@@ -305,3 +305,28 @@ def test_incremental_sync_writes_a_segment_of_the_changes_and_batches_embeddings
     chunks, _, _ = store.load()
     assert len({c.doc.item_id for c in chunks}) == 29
     assert [c.text for c in chunks if c.doc.item_id == "doc3"] == ["changed text"]
+
+
+def test_an_idle_embedder_starts_on_a_small_batch_and_no_call_exceeds_the_full_batch(tmp_path: Path) -> None:
+    class Recording(WordCounter):
+        def __init__(self) -> None:
+            self.calls: list[int] = []
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            self.calls.append(len(texts))
+            return super().embed_passages(texts)
+
+    embedder = Recording()
+    store = SnapshotStore(tmp_path / "index")
+    ingestor = Ingestor(store, SyncState(tmp_path / "sync"), embedder, default_registry(), 10_000)
+    documents = 3 * EMBED_BATCH
+    changes: list[Change] = [CursorReset("d")]
+    changes += [upsert(f"i{n}", f"text number {n}", {"group:1"}) for n in range(documents)]
+    changes.append(Checkpoint("d", "c1"))
+    report = asyncio.run(ingestor.run(ScriptedSource([changes], {})))
+    assert report.added == documents
+    assert embedder.calls[0] == EMBED_MIN_BATCH  # the embedder did not wait for a full batch
+    assert max(embedder.calls) <= EMBED_BATCH and sum(embedder.calls) == documents
+    chunks, vectors, _ = store.load()
+    assert len(chunks) == documents
+    assert all(v[0] == len(c.indexed_text) for c, v in zip(chunks, vectors, strict=True))
