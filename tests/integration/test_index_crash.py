@@ -82,7 +82,9 @@ def _kill_when_writing(store: SnapshotStore, mode: str, delay_s: float) -> None:
 @pytest.mark.parametrize(("mode", "delay_s"), [("segment", 0.0), ("segment", 0.3), ("merge", 0.0), ("merge", 0.2)])
 def test_kill_9_during_a_write_loses_nothing(tmp_path: Path, mode: str, delay_s: float) -> None:
     store = SnapshotStore(tmp_path / "index")
-    base = _chunks("a", 5_000)
+    # a merge rewrites the base: big enough that it is still running delay_s after it began, on
+    # an idle machine too (15,000 chunks merged within 0.2 s there)
+    base = _chunks("a", 40_000 if mode == "merge" else 5_000)
     store.write(base, _vectors(len(base), 0), "emb")
     later = _chunks("b", 50)
     store.write_segment(later, _vectors(len(later), 1), "emb", removed=[("drive", "a0")])
