@@ -174,18 +174,20 @@ class LexicalIndex:
         data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))  # type: ignore[union-attr]
         return indices[indptr[term] : indptr[term + 1]], data[indptr[term] : indptr[term + 1]]
 
+    def _permitted_postings(self, ids: list[int], permitted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The permitted entries of the terms' posting lists, concatenated: (rows, weights)."""
+        rows, weights = zip(*(self._postings(term) for term in ids), strict=True) if ids else ((), ())
+        keep = [permitted[r] for r in rows]
+        return (
+            np.concatenate([r[m] for r, m in zip(rows, keep, strict=True)] or [np.zeros(0, np.int64)]),
+            np.concatenate([w[m] for w, m in zip(weights, keep, strict=True)] or [np.zeros(0, np.float32)]),
+        )
+
     def _top_summed(self, ids: list[int], permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Sum every permitted entry of every term's posting list, then take the top ``k``."""
-        rows_parts, score_parts = [], []
-        for term in ids:
-            rows, weights = self._postings(term)
-            keep = permitted[rows]
-            rows_parts.append(rows[keep])
-            score_parts.append(weights[keep])
-        rows = np.concatenate(rows_parts)
+        rows, weights = self._permitted_postings(ids, permitted)
         if rows.size == 0:
             return []
-        weights = np.concatenate(score_parts)
         if rows.size * 16 > self._size:  # many matches: one pass over a dense accumulator is cheaper
             totals = np.bincount(rows, weights=weights, minlength=self._size).astype(np.float32)
             return top_k_masked(totals, np.flatnonzero(totals), k)
@@ -205,24 +207,18 @@ class LexicalIndex:
         the top ``k`` and the answer equals summing everything. Otherwise (too few candidates, or
         a bound too high) the caller sums everything.
         """
-        rows_parts, score_parts = [], []
-        for term in rare:
-            rows, weights = self._postings(term)
-            keep = permitted[rows]
-            rows_parts.append(rows[keep])
-            score_parts.append(weights[keep])
-        rows = np.concatenate(rows_parts)
+        rows, weights = self._permitted_postings(rare, permitted)
         if rows.size < k:
             return None
         candidates, inverse = np.unique(rows, return_inverse=True)
         if candidates.size < k:
             return None
-        totals = np.bincount(inverse, weights=np.concatenate(score_parts))
+        totals = np.bincount(inverse, weights=weights)
         for term in common:
-            posting, weights = self._postings(term)
+            posting, common_weights = self._postings(term)
             at = np.minimum(np.searchsorted(posting, candidates), posting.size - 1)
             present = posting[at] == candidates
-            totals[present] += weights[at[present]]
+            totals[present] += common_weights[at[present]]
         scores = totals.astype(np.float32)
         kth = float(np.partition(scores, scores.size - k)[scores.size - k])
         if kth <= float(self._max_weight[common].sum()):
