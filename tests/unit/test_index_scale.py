@@ -109,7 +109,7 @@ def test_every_hit_is_readable_alive_and_in_the_site_in_every_mode(
                 assert len(hits) == min(k, len(expected)), "never fewer than k permitted hits when k exist"
             if mode == "dense" and plan is not ANN and expected:  # exact, or every candidate re-ranked
                 sims = sorted((float(vectors[r] @ query_vector) for r in expected), reverse=True)
-                assert pytest.approx(sorted((h.score for h in hits), reverse=True)) == sims[: len(hits)]
+                assert pytest.approx(sorted((h.score for h in hits), reverse=True), abs=1e-6) == sims[: len(hits)]
 
 
 def test_ann_widens_its_probe_until_k_permitted_hits_are_found() -> None:
