@@ -255,9 +255,6 @@ def start_stack(root: Path, models_dir: Path, page_size: int = 5) -> Stack:
         "LLM_API_KEY": "-",
         # Token limit, stops, top-k, prompt: the product's own profile for this model (settings.py).
         "LLM_PROFILE": "embedded",
-        # The integration tests are about the model path (streaming, checks, latency): the model
-        # answers every question, where the profile would answer many from the passages alone.
-        "ANSWER_STRATEGY": "generate",
         "DATA_DIR": str(root / "data"),
         "DEV_MODE": "true",
     }

@@ -94,6 +94,9 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         # The answer-time check may reuse a document's permissions for 1 s here (60 s by default),
         # so that revocation tests need not wait.
         stack.env["PERMISSION_CHECK_TTL_S"] = "1"
+        # These tests are about the model path (streaming, the check, latency): the model answers
+        # every question, where the embedded profile (make run) answers many from the passages.
+        stack.env["ANSWER_STRATEGY"] = "generate"
         child, url = start_app(stack.env, root / "logs", free_port())
         stack.children.append(child)
         yield Running(stack, url, summary)
