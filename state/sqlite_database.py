@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -96,6 +97,20 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _while_locked(work: Callable[[], T], deadline: float) -> T:
+    """``work``, tried again while another process holds the lock, until ``deadline``. Two
+    processes opening a new database at once race for the switch to WAL and the schema, and
+    SQLite answers those with "database is locked" at once rather than through the busy handler
+    (seen when two replicas, or the app and a sync, start together)."""
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.02)
+
+
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     def version() -> int:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -151,11 +166,12 @@ class SQLiteDatabase:
             raise self._open_error(error) from error
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            deadline = time.monotonic() + self._busy_timeout_s
+            mode = _while_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0], deadline)
             if str(mode).lower() != "wal":
                 raise StateStoreError(f"the state database {self.path} cannot use WAL mode (got {mode!r})")
             conn.execute("PRAGMA synchronous = FULL")
-            _migrate(conn, self.path)
+            _while_locked(lambda: _migrate(conn, self.path), deadline)
         except sqlite3.Error as error:
             conn.close()
             raise self._open_error(error) from error

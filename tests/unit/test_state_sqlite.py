@@ -83,3 +83,30 @@ def test_sqlite_refuses_a_database_from_a_newer_version(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StateStoreError, match="newer version"):
         open_sqlite_state(tmp_path)
+
+
+def _open_when_released(directory: str, barrier: Any) -> None:
+    from state.sqlite_database import SQLiteDatabase  # noqa: PLC0415 - in the spawned process
+
+    barrier.wait(timeout=60)
+    SQLiteDatabase(directory).close()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two replicas, or the app and a sync, starting together race for the switch to WAL and the
+    schema; SQLite answers "database is locked" at once there, which must not stop a start-up."""
+    import multiprocessing  # noqa: PLC0415
+
+    context = multiprocessing.get_context("spawn")
+    failed = 0
+    for round_ in range(6):
+        barrier = context.Barrier(4)
+        workers = [
+            context.Process(target=_open_when_released, args=(str(tmp_path / f"r{round_}"), barrier)) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        failed += sum(worker.exitcode != 0 for worker in workers)
+    assert failed == 0
