@@ -25,7 +25,7 @@ from answering.citations import MARKER, Citation, resolve_citations
 from answering.extractive import SentenceSelector, present
 from answering.facts import extract_facts
 from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_kind
-from answering.language import detect_language
+from answering.language import clear_language, detect_language
 from answering.model import ChatModel
 from answering.model_stream import ModelFailed, StreamFilter, model_deltas
 from answering.prompts import SourceDocument, build_messages, group_sources
@@ -113,9 +113,10 @@ class AnswerService:
         started = time.perf_counter()
         if vector is None:
             vector = await self._embed(query)
-        hits = index.search(query, vector, audience=audience, k=k or self._top_k, exclude=exclude, site=site)
+        wanted = k or self._top_k
+        hits = index.search(query, vector, audience=audience, k=2 * wanted, exclude=exclude, site=site)
         self._observe("retrieval", started)
-        return hits
+        return _with_other_language(query, hits, wanted)
 
     async def embed_query(self, query: str) -> QueryVector:
         """The embedding ``search`` would compute for ``query``."""
@@ -344,6 +345,24 @@ class AnswerService:
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")
+
+
+CROSS_LINGUAL_MARGIN = 0.02
+"""How far below the last of the top hits a passage in the other language may score and still
+take its place (multilingual-e5-small ranks same-language passages a little higher)."""
+
+
+def _with_other_language(query: str, hits: list[Hit], k: int) -> list[Hit]:
+    """The top ``k`` hits; when none of them is in the other language than the question, the best
+    one that is takes the last place if it scores within ``CROSS_LINGUAL_MARGIN`` of it."""
+    top = hits[:k]
+    asked = clear_language(query)
+    if asked is None or len(top) < k or any(clear_language(h.chunk.text) not in (None, asked) for h in top):
+        return top
+    for hit in hits[k:]:
+        if clear_language(hit.chunk.text) not in (None, asked) and hit.score >= top[-1].score - CROSS_LINGUAL_MARGIN:
+            return [*top[:-1], hit]
+    return top
 
 
 def _cite_uncited(text: str, checked: CheckedStream, sources: list[SourceDocument]) -> str:

@@ -18,11 +18,12 @@ from access import (
 from answering import messages
 from answering.answer import Answer, TextDelta
 from answering.assistant import Assistant, Room
-from answering.pipeline import AnswerService
+from answering.pipeline import AnswerService, _with_other_language
 from retrieval.index import HybridIndex, RelevanceGate
 from retrieval.types import Chunk, Hit
 from tests.fakes import FakeDirectory, FakeEmbedder, FakeLLM
 from tests.unit.answer_fixtures import doc as _doc
+from tests.unit.answer_fixtures import hit as _hit
 
 # --- the answer service ------------------------------------------------------------------------
 
@@ -354,3 +355,20 @@ def test_extract_first_does_not_take_a_fact_from_the_model(tiny_index: HybridInd
     assert llm.calls == [] and answer.outcome == "no_match" and answer.grounding == "no_extract", (
         "no sentence names a person: nothing found, and the model is not asked for a name"
     )
+
+
+def test_a_close_passage_in_the_other_language_takes_the_last_place() -> None:
+    english = [
+        _hit(_doc(n), f"The policy for the {n}th thing is described in this document.", score=s)
+        for n, s in [(1, 0.820), (2, 0.818), (3, 0.815)]
+    ]
+    german = _hit(_doc(9), "Resturlaub kann bis zum 31. März des Folgejahres übertragen werden.", score=0.805)
+    question = "Until when can unused vacation days be carried over to the next year?"
+    top = _with_other_language(question, [*english, german], 3)
+    assert [h.chunk.doc.item_id for h in top] == ["item1", "item2", "item9"]
+    far = _hit(_doc(9), german.chunk.text, score=0.780)
+    assert _with_other_language(question, [*english, far], 3) == english, "too far below: the ranking stands"
+    assert _with_other_language("Bis wann kann ich Resturlaub übertragen?", [german, *english], 3) == [
+        german,
+        *english[:2],
+    ], "a German question already has an English passage among its top hits"
