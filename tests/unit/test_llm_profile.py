@@ -23,6 +23,7 @@ def test_llm_profile_embedded_sets_the_embedded_defaults(env: pytest.MonkeyPatch
     assert settings.llm_max_tokens == 120 and settings.llm_stop == ["\n\n", "###"]
     assert settings.retrieval_top_k == 3 and settings.llm_prompt == "short"
     assert settings.llm_chat_format == "alpaca" and settings.llm_model == "gemma-3-270m"
+    assert settings.answer_strategy == "extract_first"
 
 
 def test_an_explicit_variable_wins_over_the_profile(env: pytest.MonkeyPatch) -> None:
@@ -35,6 +36,7 @@ def test_an_explicit_variable_wins_over_the_profile(env: pytest.MonkeyPatch) -> 
     env.delenv("LLM_MAX_TOKENS")
     standard = Settings(llm_profile="standard")
     assert standard.llm_max_tokens == 400 and standard.llm_prompt == "default"
+    assert standard.answer_strategy == "generate"
 
 
 def test_unknown_llm_profile_is_refused(env: pytest.MonkeyPatch) -> None:
