@@ -9,7 +9,6 @@ activity is recorded per conversation, so tests can assert on what Teams would h
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
@@ -18,11 +17,14 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.integration.loopback import LoopbackApp
 
-class ConnectorCapture:
+
+class ConnectorCapture(LoopbackApp):
     """Runs on its own thread and event loop; thread-safe accessors for tests."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._activities: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._rosters: dict[str, list[dict[str, Any]]] = {}
         self.created: list[dict[str, Any]] = []
@@ -31,10 +33,10 @@ class ConnectorCapture:
         self.refuse_streaming: int | None = None
         """Answer streaming activities (those with a ``streaminfo`` entity) with this status."""
         self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self.url = ""
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
 
     async def _record(self, request: web.Request) -> web.Response:
         conversation = request.match_info["conversation"]
@@ -80,29 +82,14 @@ class ConnectorCapture:
             self.created.append({**body, "_id": conversation_id})
         return web.json_response({"id": conversation_id, "activityId": uuid.uuid4().hex})
 
-    async def _start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("GET", "/v3/conversations/{conversation}/pagedmembers", self._members)
         app.router.add_route("POST", "/v3/conversations", self._create)
         app.router.add_route("POST", "/v3/conversations/{conversation}/activities", self._record)
         app.router.add_route("POST", "/v3/conversations/{conversation}/activities/{reply}", self._record)
         app.router.add_route("PUT", "/v3/conversations/{conversation}/activities/{reply}", self._record)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}/"
-
-    def start(self) -> ConnectorCapture:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        return app
 
     def set_roster(self, conversation: str, members: list[dict[str, Any]]) -> None:
         """Members as Teams lists them: ``{"id": "29:…", "aadObjectId": …, "name": …}``."""

@@ -4,9 +4,7 @@ streamed text, not in the final message, not in the SSE ``answer`` event)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from aiohttp import web
 from devstack.processes import free_port, start_app
 from tests.integration.activities import cited_urls
 from tests.integration.conftest import Running, TeamsChannel
+from tests.integration.loopback import LoopbackApp
 from tests.llm_standin import LLMStandIn
 
 PLANTED = "45"
@@ -25,34 +24,19 @@ PLANTED = "45"
 QUESTION = "Wie viele Urlaubstage habe ich?"
 
 
-class StandInServer:
+class StandInServer(LoopbackApp):
     """The LLM stand-in on 127.0.0.1 in a thread of the test process."""
 
     def __init__(self, standin: LLMStandIn) -> None:
+        super().__init__()
         self.standin = standin
-        self.port = free_port()
-        self._loop = asyncio.new_event_loop()
-        self._runner: web.AppRunner | None = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _start(self) -> None:
-        self._runner = web.AppRunner(self.standin.app())
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
-
-    def start(self) -> StandInServer:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
+    def app(self) -> web.Application:
+        return self.standin.app()
 
 
 @pytest.fixture(scope="module")

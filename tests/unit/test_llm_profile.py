@@ -6,16 +6,6 @@ import pytest
 
 from settings import Settings
 
-ALIASES = {str(field.validation_alias or name.upper()) for name, field in Settings.model_fields.items()}
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """An environment with none of the assistant's variables set."""
-    for name in ALIASES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
 
 def test_llm_profile_embedded_sets_the_embedded_defaults(env: pytest.MonkeyPatch) -> None:
     env.setenv("LLM_PROFILE", "embedded")

@@ -13,18 +13,7 @@ from pydantic import ValidationError
 from bot.validation import MAX_ACTIVITY_BYTES, MAX_DEPTH, ActivityGate, InvalidActivity, parse_activity
 from retrieval.index import RelevanceGate
 from settings import LOOPBACK_HOSTS, Settings, split_sites
-from tests.unit.conftest import REPO
-
-ALIASES = {str(field.validation_alias or name.upper()) for name, field in Settings.model_fields.items()}
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """An environment with none of the assistant's variables set."""
-    for name in ALIASES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
+from tests.unit.conftest import ALIASES, REPO
 
 # --- split_sites -------------------------------------------------------------------------------
 

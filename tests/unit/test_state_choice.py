@@ -16,7 +16,7 @@ from state import StateStoreError
 from state.fallback import FallbackDeliveryGuard, MemoryDeliveryGuard
 from state.postgres import PostgresDeliveryGuard
 from state.postgres_database import PostgresDatabase
-from tests.unit.test_settings_and_validation import ALIASES
+from tests.unit.conftest import ALIASES
 from tests.unit.test_state_contract import Clock
 
 KEY = "ab" * 32
