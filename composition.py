@@ -55,7 +55,8 @@ from retrieval.extract import default_registry
 from retrieval.gpu import resolve_device
 from retrieval.index import RelevanceGate
 from retrieval.ingest import Ingestor, SyncState
-from retrieval.snapshots import LiveIndex, SnapshotStore
+from retrieval.live_index import LiveIndex
+from retrieval.snapshots import SnapshotStore
 from settings import LOOPBACK_HOSTS, Settings
 from state import StateStores, open_sqlite_state
 from state.fallback import FallbackDeliveryGuard

@@ -7,7 +7,8 @@ centres (each document has its own offset from its topic, each chunk its own noi
 document on average, text of topic words and Zipf-distributed common words. ACLs shaped like a
 company: 10,000 users, 1,500 groups with Zipf-distributed sizes, 30 % of the documents readable by the whole
 tenant, the rest shared with 1–5 groups (some also with one user directly) and the records
-management group (which makes an audience that reads 100 %). Vectors are written to a ``.npy`` file and memory-mapped, as a served snapshot is.
+management group (which makes an audience that reads 100 %). Vectors are written to a ``.npy`` file
+and chunks to a ``chunks.jsonl``, both memory-mapped, as a served segment holds them.
 
 Queries are perturbed chunk vectors with words of their topic, asked as audiences whose permitted
 share is about 0.01 %, 0.1 %, 1 %, 10 %, 50 % and 100 %. Per share it prints and writes to the JSON:
@@ -26,7 +27,9 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import faiss  # noqa: E402
 
 from access import Audience, Principal  # noqa: E402
+from retrieval.chunk_table import ChunkTable, chunk_line, write_chunk_lines  # noqa: E402
 from retrieval.dense import DensePlan  # noqa: E402
 from retrieval.index import HybridIndex  # noqa: E402
 from retrieval.types import Chunk, DocumentRef  # noqa: E402
@@ -66,6 +70,7 @@ class Corpus:
         self.group_weights = np.sort(1.0 / np.arange(1, GROUPS + 1) ** 1.1)[::-1]
         self.group_weights /= self.group_weights.sum()
         self.topic_words = rng.integers(0, VOCAB, size=(TOPICS, 12))
+        self.names = np.array([f"w{w}" for w in range(VOCAB)], dtype=object)
         per_doc = rng.integers(1, 8, size=chunks // 2 + 16)  # 1-7 chunks, 4 on average
         ends = np.cumsum(per_doc)
         docs = int(np.searchsorted(ends, chunks) + 1)
@@ -101,28 +106,25 @@ class Corpus:
         common = np.minimum(rng.zipf(1.3, size=words - own.size), VOCAB - 1)
         return " ".join(f"w{w}" for w in np.concatenate([own, common]))
 
-    def texts(self) -> list[str]:
-        """The text of every chunk, generated in one vectorised pass."""
-        rng = np.random.default_rng(5)
-        names = np.array([f"w{w}" for w in range(VOCAB)], dtype=object)
-        rows = self.doc_of_row.size
+    def texts(self, start: int, stop: int) -> list[str]:
+        """The text of chunks ``start`` to ``stop``, generated in one vectorised pass."""
+        rng = np.random.default_rng((5, start))
+        rows = self.doc_of_row[start:stop]
         own = np.take_along_axis(
-            self.topic_words[self.doc_topic[self.doc_of_row]], rng.integers(0, 12, size=(rows, 8)), axis=1
+            self.topic_words[self.doc_topic[rows]], rng.integers(0, 12, size=(rows.size, 8)), axis=1
         )
-        common = np.minimum(rng.zipf(1.3, size=(rows, 16)), VOCAB - 1)
-        words = names[np.concatenate([own, common], axis=1)]
+        common = np.minimum(rng.zipf(1.3, size=(rows.size, 16)), VOCAB - 1)
+        words = self.names[np.concatenate([own, common], axis=1)]
         return [" ".join(w) for w in words]
 
-    def chunks(self) -> list[Chunk]:
-        docs: dict[int, DocumentRef] = {}
-        out = []
-        texts = self.texts()
-        for row, doc in enumerate(self.doc_of_row.tolist()):
-            ref = docs.get(doc)
-            if ref is None:
-                ref = docs[doc] = DocumentRef(f"i{doc}", "drive", f"site{doc % 7}", f"Doc {doc}", f"https://x/{doc}")
-            out.append(Chunk(f"c{row}", ref, row, (), texts[row], self.acls[doc]))
-        return out
+    def chunks(self) -> Iterator[Chunk]:
+        """Every chunk, generated batch by batch (a list of ten million would not fit)."""
+        for start in range(0, self.doc_of_row.size, 100_000):
+            stop = min(self.doc_of_row.size, start + 100_000)
+            for row, text in zip(range(start, stop), self.texts(start, stop), strict=True):
+                doc = int(self.doc_of_row[row])
+                ref = DocumentRef(f"i{doc}", "drive", f"site{doc % 7}", f"Doc {doc}", f"https://x/{doc}")
+                yield Chunk(f"c{row}", ref, row, (), text, self.acls[doc])
 
 
 def audiences(index: HybridIndex) -> list[tuple[float, Audience]]:
@@ -155,6 +157,29 @@ def audiences(index: HybridIndex) -> list[tuple[float, Audience]]:
     return out
 
 
+class AnonPeak:
+    """The largest anonymous resident memory (RssAnon) seen, sampled every 0.2 s: the process's
+    own memory. ``ru_maxrss`` also counts the pages of the memory-mapped files that were read,
+    which the kernel can drop."""
+
+    def __init__(self) -> None:
+        self.mb = 0.0
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.mb = max(self.mb, anon_mb())
+            time.sleep(0.2)
+
+
+def anon_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def percentile(values: list[float], p: float) -> float:
     return float(np.percentile(np.asarray(values), p)) if values else 0.0
 
@@ -173,9 +198,11 @@ def main() -> int:
     faiss.omp_set_num_threads(args.threads)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="filtered-search-"))
     work.mkdir(parents=True, exist_ok=True)
+    peak = AnonPeak()
     started = time.perf_counter()
     corpus = Corpus(args.chunks, work / "vectors.npy")
-    chunks = corpus.chunks()
+    write_chunk_lines(work / "chunks.jsonl", (chunk_line(c) for c in corpus.chunks()))
+    chunks = ChunkTable.open(work / "chunks.jsonl")  # as a served segment holds them
     print(f"generated {args.chunks} chunks in {time.perf_counter() - started:.0f}s", flush=True)
     vectors = np.load(work / "vectors.npy", mmap_mode="r")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -244,6 +271,8 @@ def main() -> int:
         "queries": args.queries,
         "peak_rss_mb": round(rss_mb, 0),
         "rss_before_build_mb": round(rss_before / 1024, 0),
+        "peak_anon_mb": round(peak.mb, 0),
+        "anon_after_mb": round(anon_mb(), 0),
         "rows": rows_out,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "rows"}))

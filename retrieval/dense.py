@@ -49,7 +49,14 @@ class DensePlan:
     rerank: int = 3
     """Candidates re-ranked exactly per wanted hit."""
     train_rows: int = 100_000
-    """Rows sampled to train the lists (k-means) and the scalar quantiser."""
+    """Rows sampled to train the lists (k-means) and the scalar quantiser, at least
+    ``train_per_list`` per list."""
+    train_per_list: int = 16
+    two_level_lists: int = 8192
+    """With more lists than this, k-means is two-level (``faiss.contrib.clustering``: √n coarse
+    clusters, each split) and rows are assigned to lists through an HNSW graph of the centroids.
+    Flat k-means and a flat assignment of 10M rows to 26,000 centroids would take about an hour
+    on 2 cores; this takes minutes."""
     add_batch: int = 65_536
     scan_block: int = 4096
     """Codes are widened to float32 this many rows at a time (the block stays in cache)."""
@@ -70,17 +77,16 @@ class QuantisedLists:
         size, dim = vectors.shape
         self.nlist = max(1, size // plan.list_size)
         rng = np.random.default_rng(0)
-        sample_rows = np.sort(rng.choice(size, size=min(size, plan.train_rows), replace=False))
+        train_rows = min(size, max(plan.train_rows, plan.train_per_list * self.nlist))
+        sample_rows = np.sort(rng.choice(size, size=train_rows, replace=False))
         sample = np.ascontiguousarray(vectors[sample_rows], dtype=np.float32)
-        kmeans = faiss.Kmeans(dim, self.nlist, niter=20, spherical=True, seed=1234)
-        kmeans.train(sample)
-        self.centroids = np.ascontiguousarray(kmeans.centroids, dtype=np.float32)
+        self.centroids = _centroids(sample, self.nlist, plan)
         sq = faiss.ScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit)
         sq.train(sample)
+        del sample
         trained = faiss.vector_to_array(sq.trained).astype(np.float32)
         self._vmin, self._vdiff = trained[:dim], trained[dim:]
-        assign = faiss.IndexFlatIP(dim)
-        assign.add(self.centroids)
+        assign = _assigner(self.centroids, plan)
         self.codes = np.empty((size, dim), dtype=np.uint8)
         lists = np.empty(size, dtype=np.int32)
         for start in range(0, size, plan.add_batch):
@@ -115,6 +121,35 @@ class QuantisedLists:
         lengths = stops - starts
         shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         return self.order[np.arange(int(lengths.sum())) + shift]
+
+
+def _centroids(sample: np.ndarray, nlist: int, plan: DensePlan) -> np.ndarray:
+    """Unit-length k-means centroids of ``sample``: flat, or two-level for many lists."""
+    dim = sample.shape[1]
+    if nlist <= plan.two_level_lists:
+        kmeans = faiss.Kmeans(dim, nlist, niter=20, spherical=True, seed=1234)
+        kmeans.train(sample)
+        return np.ascontiguousarray(kmeans.centroids, dtype=np.float32)
+    from faiss.contrib.clustering import two_level_clustering
+
+    centroids, _ = two_level_clustering(
+        sample, int(math.sqrt(nlist)), nlist, clustering_niter=10, spherical=True, seed=1234
+    )
+    return np.ascontiguousarray(centroids, dtype=np.float32)
+
+
+def _assigner(centroids: np.ndarray, plan: DensePlan) -> Any:
+    """The index that finds a row's list: exact over few centroids, an HNSW graph over many."""
+    dim = centroids.shape[1]
+    if len(centroids) <= plan.two_level_lists:
+        flat = faiss.IndexFlatIP(dim)
+        flat.add(centroids)
+        return flat
+    graph = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = 80
+    graph.hnsw.efSearch = 64
+    graph.add(centroids)
+    return graph
 
 
 class DenseSegment:

@@ -10,16 +10,17 @@ only the permitted entries of its query terms' posting lists), and the scores ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
 from access import Audience
+from retrieval.chunk_table import ChunkTable, as_chunks
 from retrieval.dense import DEFAULT_PLAN, DensePlan, DenseSegment
 from retrieval.lexical import LexicalIndex
-from retrieval.rowfilter import RowFilter
+from retrieval.rowfilter import RowFilterBuilder
 from retrieval.types import Chunk, Hit
 
 LEXICAL_WEIGHT = 0.015
@@ -67,10 +68,17 @@ class Segment:
         if len(chunks) != vectors.shape[0]:
             raise ValueError(f"{len(chunks)} chunks but {vectors.shape[0]} vectors")
         self.segment_id = segment_id
-        self.chunks = list(chunks)
+        self.chunks = as_chunks(chunks)
         self.dense = DenseSegment(vectors, plan, device)
-        self.lexical = LexicalIndex([c.indexed_text for c in self.chunks])
-        self.filter = RowFilter(self.chunks)
+        rows = RowFilterBuilder()
+
+        def texts() -> Iterator[str]:  # one pass over the chunks feeds both (a table parses each once)
+            for chunk in self.chunks:
+                rows.add(chunk)
+                yield chunk.indexed_text
+
+        self.lexical = LexicalIndex(texts())
+        self.filter = rows.build()
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -86,7 +94,8 @@ class Segment:
         return alive
 
     def memory_bytes(self) -> int:
-        return self.dense.memory_bytes() + self.lexical.memory_bytes() + self.filter.memory_bytes()
+        table = self.chunks.memory_bytes() if isinstance(self.chunks, ChunkTable) else 0
+        return self.dense.memory_bytes() + self.lexical.memory_bytes() + self.filter.memory_bytes() + table
 
 
 Key = tuple[int, int]
@@ -146,7 +155,13 @@ class HybridIndex:
 
     @property
     def document_count(self) -> int:
-        return len({(c.doc.drive_id, c.doc.item_id) for c in self.chunks})
+        """Documents with a live row (a document replaced in a later segment counts once)."""
+        live: set[tuple[str, str]] = set()
+        for segment, alive in self.parts:
+            for doc in segment.filter.documents:
+                if alive is None or alive[segment.filter.doc_rows(doc)].any():
+                    live.add(doc)
+        return len(live)
 
     def memory_bytes(self) -> int:
         """Bytes of the in-memory search structures (quantised vectors, lists, BM25, postings)."""

@@ -9,9 +9,9 @@ both languages are dropped. German umlauts are folded so "Büro" and "Buero" mee
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Iterator
 
-import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
@@ -108,42 +108,71 @@ occur in most chunks, and summing their permitted postings was most of a hybrid 
 COMMON_TERM_MIN_ROWS = 4096
 
 
-class LexicalIndex:
-    """BM25 over a fixed list of texts (built once per snapshot)."""
+K1 = 1.5
+B = 0.75
+"""BM25 parameters (Lucene's variant, as bm25s computes it by default)."""
+BUILD_BATCH = 16_384
+"""Texts tokenised at a time while an index is built."""
 
-    def __init__(self, texts: Sequence[str], tokenizer: BilingualTokenizer | None = None) -> None:
+
+class LexicalIndex:
+    """BM25 over a fixed sequence of texts (built once per segment), stored per term (CSC).
+
+    The scores are bm25s' (``method="lucene"``: idf ``log(1 + (N - df + 0.5) / (df + 0.5))``,
+    term weight ``tf / (k1 · (1 - b + b · len / avg len) + tf)``; a unit test compares the two),
+    but the index is built here, in one streaming pass: bm25s needs every text's token list in
+    memory at once (Python lists, about 0.5 GB per million chunks of bench text, more than the
+    finished index), which a segment of ten million chunks cannot afford."""
+
+    def __init__(self, texts: Iterable[str], tokenizer: BilingualTokenizer | None = None) -> None:
         self._tokenizer = tokenizer or BilingualTokenizer()
-        self._size = len(texts)
-        self._bm25: bm25s.BM25 | None = None
-        self._max_weight = np.zeros(0, dtype=np.float32)
+        self._vocab: dict[str, int] = {}
+        batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        lengths: list[np.ndarray] = []
+        self._size = 0
+        for batch in _batched(texts, BUILD_BATCH):
+            terms, docs, counts, length = self._count(batch, self._size)
+            batches.append((terms, docs, counts))
+            lengths.append(length)
+            self._size += len(batch)
+        self._data, self._indices, self._indptr = _weights(
+            batches, np.concatenate(lengths) if lengths else np.zeros(0, np.int32), len(self._vocab), self._size
+        )
+        self._max_weight = np.zeros(len(self._vocab), dtype=np.float32)
         """The largest BM25 weight in each term's posting list (MaxScore's upper bound)."""
-        if texts:
-            vocab: dict[str, int] = {}
-            corpus = [
-                [vocab.setdefault(t, len(vocab)) for t in self._tokenizer.tokens(text) or ["\u2400"]] for text in texts
-            ]
-            self._bm25 = bm25s.BM25()
-            self._bm25.index((corpus, vocab), show_progress=False)
-            data, indptr = self._bm25.scores["data"], self._bm25.scores["indptr"]
-            self._max_weight = np.zeros(indptr.size - 1, dtype=np.float32)
-            filled = np.flatnonzero(np.diff(indptr) > 0)
-            self._max_weight[filled] = np.maximum.reduceat(data, indptr[filled])
+        filled = np.flatnonzero(np.diff(self._indptr) > 0)
+        if filled.size:
+            self._max_weight[filled] = np.maximum.reduceat(self._data, self._indptr[filled])
+        self._vocab_bytes = sys.getsizeof(self._vocab) + sum(sys.getsizeof(t) for t in self._vocab)
+
+    def _count(self, texts: list[str], first_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(term, row, count) of every distinct term of every text, and each text's length."""
+        vocab, tokens = self._vocab, self._tokenizer.tokens
+        ids: list[int] = []
+        length = np.empty(len(texts), dtype=np.int32)
+        for i, text in enumerate(texts):
+            words = tokens(text) or ["\u2400"]  # an empty text still counts as a document
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in words)
+            length[i] = len(words)
+        rows = np.repeat(np.arange(first_row, first_row + len(texts), dtype=np.int64), length)
+        pairs, counts = np.unique((rows << 32) | np.asarray(ids, dtype=np.int64), return_counts=True)
+        return (pairs & 0xFFFFFFFF).astype(np.int32), (pairs >> 32).astype(np.int32), counts.astype(np.float32), length
 
     def memory_bytes(self) -> int:
-        if self._bm25 is None:
-            return 0
-        arrays = [self._bm25.scores[k] for k in ("data", "indices", "indptr")]
-        return sum(int(a.nbytes) for a in arrays) + int(self._max_weight.nbytes)
+        arrays = (self._data, self._indices, self._indptr, self._max_weight)
+        return sum(int(a.nbytes) for a in arrays) + self._vocab_bytes
+
+    def _term_ids(self, query: str) -> list[int]:
+        vocab = self._vocab
+        return [vocab[t] for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every text for ``query`` (zeros where no query term occurs)."""
-        if self._bm25 is None:
-            return np.zeros(0, dtype=np.float32)
-        vocab = self._bm25.vocab_dict
-        terms = [t for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
-        if not terms:
-            return np.zeros(self._size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+        totals = np.zeros(self._size, dtype=np.float32)
+        for term in self._term_ids(query):
+            rows, weights = self._postings(term)
+            totals[rows] += weights  # a row is at most once in a term's list
+        return totals
 
     def top_permitted(self, query: str, permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The best ``k`` (row, score) pairs among the rows where ``permitted`` is true.
@@ -153,13 +182,12 @@ class LexicalIndex:
         Terms on more than ``COMMON_TERM_SHARE`` of the rows are first only looked up for the
         rows the other terms found (MaxScore); see ``_top_with_common_terms``.
         """
-        if self._bm25 is None or k <= 0:
+        if self._size == 0 or k <= 0:
             return []
-        vocab = self._bm25.vocab_dict
-        ids = [vocab[t] for t in dict.fromkeys(self._tokenizer.tokens(query)) if t in vocab]
+        ids = self._term_ids(query)
         if not ids:
             return []
-        indptr = self._bm25.scores["indptr"]
+        indptr = self._indptr
         common_rows = max(COMMON_TERM_MIN_ROWS, int(self._size * COMMON_TERM_SHARE))
         common = [t for t in ids if indptr[t + 1] - indptr[t] > common_rows]
         if common and len(common) < len(ids):
@@ -171,8 +199,8 @@ class LexicalIndex:
 
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, BM25 weights) of one term; rows are sorted."""
-        data, indices, indptr = (self._bm25.scores[key] for key in ("data", "indices", "indptr"))  # type: ignore[union-attr]
-        return indices[indptr[term] : indptr[term + 1]], data[indptr[term] : indptr[term + 1]]
+        start, stop = self._indptr[term], self._indptr[term + 1]
+        return self._indices[start:stop], self._data[start:stop]
 
     def _permitted_postings(self, ids: list[int], permitted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The permitted entries of the terms' posting lists, concatenated: (rows, weights)."""
@@ -224,6 +252,48 @@ class LexicalIndex:
         if kth <= float(self._max_weight[common].sum()):
             return None
         return top_k_masked(scores, np.arange(candidates.size), k, labels=candidates)
+
+
+def _batched(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _weights(
+    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], lengths: np.ndarray, terms: int, rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The BM25 weights as (data, row indices, term pointers), term by term, rows ascending.
+
+    A counting sort: the term frequencies give every term's place, and each batch's entries (in
+    row order) are moved there and freed, so the peak is the finished arrays plus one batch."""
+    df = np.zeros(terms, dtype=np.int64)
+    for batch_terms, _, _ in batches:
+        df += np.bincount(batch_terms, minlength=terms)
+    indptr = np.zeros(terms + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    idf = np.log(1 + (rows - df + 0.5) / (df + 0.5)).astype(np.float32)
+    norm = (K1 * ((1 - B) + B * lengths / lengths.mean())).astype(np.float32) if rows else np.zeros(0, np.float32)
+    data = np.empty(int(indptr[-1]), dtype=np.float32)
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    heads = indptr[:-1].copy()
+    while batches:
+        batch_terms, batch_rows, counts = batches.pop(0)
+        order = np.argsort(batch_terms, kind="stable")
+        sorted_terms = batch_terms[order]
+        starts = np.flatnonzero(np.r_[True, sorted_terms[1:] != sorted_terms[:-1]]) if order.size else order
+        sizes = np.diff(np.r_[starts, order.size])
+        places = heads[sorted_terms] + (np.arange(order.size) - np.repeat(starts, sizes))
+        rows_here, counts_here = batch_rows[order], counts[order]
+        indices[places] = rows_here
+        data[places] = idf[sorted_terms] * (counts_here / (norm[rows_here] + counts_here))
+        heads[sorted_terms[starts]] += sizes
+    return data, indices, indptr
 
 
 def top_k_masked(

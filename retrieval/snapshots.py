@@ -28,16 +28,15 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retrieval.dense import DEFAULT_PLAN, DensePlan
-from retrieval.index import HybridIndex, Segment
-from retrieval.types import Chunk, DocumentRef
+from retrieval.chunk_table import ChunkTable, chunk_line, write_chunk_lines
+from retrieval.index import HybridIndex
+from retrieval.types import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +46,6 @@ MERGE_SEGMENTS = 8
 """``needs_merge`` once a generation has more segments than this, or a quarter of its rows dead."""
 
 DocKey = tuple[str, str]
-
-
-def _chunk_to_json(chunk: Chunk) -> dict[str, Any]:
-    return {
-        "chunk_id": chunk.chunk_id,
-        "doc": asdict(chunk.doc),
-        "position": chunk.position,
-        "headings": list(chunk.headings),
-        "text": chunk.text,
-        "acl": sorted(chunk.acl),
-    }
-
-
-def _chunk_from_json(data: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=data["chunk_id"],
-        doc=DocumentRef(**data["doc"]),
-        position=int(data["position"]),
-        headings=tuple(data["headings"]),
-        text=data["text"],
-        acl=frozenset(data["acl"]),
-    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -149,24 +126,29 @@ class SnapshotStore:
             return self._commit_generation(embedder_name, segments)
 
     def _write_segment_files(self, chunks: list[Chunk], vectors: np.ndarray, embedder_name: str) -> str:
+        def write(folder: Path) -> tuple[int, int]:
+            write_chunk_lines(folder / "chunks.jsonl", (chunk_line(c) for c in chunks))
+            with open(folder / "vectors.npy", "wb") as fh:
+                np.save(fh, np.asarray(vectors, dtype=np.float32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            return len(chunks), len({_doc_key(c) for c in chunks})
+
+        return self._new_segment(write, embedder_name)
+
+    def _new_segment(self, write: Callable[[Path], tuple[int, int]], embedder_name: str) -> str:
+        """A segment folder filled by ``write`` (which returns its chunk and document counts) under
+        a temporary name, fsynced and renamed into place."""
         self.segments_dir.mkdir(parents=True, exist_ok=True)
         segment_id = _new_id()
         tmp = self.segments_dir / f".tmp-{os.getpid()}-{segment_id}"
         tmp.mkdir()
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(json.dumps(_chunk_to_json(chunk), ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        with open(tmp / "vectors.npy", "wb") as fh:
-            np.save(fh, np.asarray(vectors, dtype=np.float32))
-            fh.flush()
-            os.fsync(fh.fileno())
+        chunks, documents = write(tmp)
         meta = {
             "id": segment_id,
             "embedder": embedder_name,
-            "chunks": len(chunks),
-            "documents": len({_doc_key(c) for c in chunks}),
+            "chunks": chunks,
+            "documents": documents,
             "created": time.time(),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
@@ -174,6 +156,32 @@ class SnapshotStore:
         os.replace(tmp, self.segments_dir / segment_id)
         _fsync_dir(self.segments_dir)
         return segment_id
+
+    def _write_live_rows(self, record: dict[str, Any]) -> Callable[[Path], tuple[int, int]]:
+        """A writer of the live rows of ``record``'s segments into one segment, streaming: lines
+        are copied as they are and vectors a block at a time, so a merge of millions of chunks
+        needs memory for the row numbers, not for the chunks."""
+
+        def write(folder: Path) -> tuple[int, int]:
+            parts: list[tuple[ChunkTable, np.ndarray, np.ndarray]] = []
+            documents: set[DocKey] = set()
+            for entry in record["segments"]:
+                dead = {tuple(k) for k in entry["dead"]}
+                table, vectors = self.load_segment(entry["id"])
+                live = []
+                for row, chunk in enumerate(table):
+                    if _doc_key(chunk) not in dead:
+                        live.append(row)
+                        documents.add(_doc_key(chunk))
+                parts.append((table, vectors, np.asarray(live, dtype=np.int64)))
+            total = sum(int(rows.size) for _, _, rows in parts)
+            dim = next((int(v.shape[1]) for _, v, _ in parts if v.ndim == 2 and v.shape[0]), 0)
+            lines = (table.line(int(r)).rstrip(b"\n") + b"\n" for table, _, rows in parts for r in rows)
+            write_chunk_lines(folder / "chunks.jsonl", lines)
+            _write_rows(folder / "vectors.npy", [(v, rows) for _, v, rows in parts], total, dim)
+            return total, len(documents)
+
+        return write
 
     def _commit_generation(self, embedder_name: str, segments: list[dict[str, Any]]) -> str:
         """Write a generation record and point ``CURRENT`` at it (caller holds ``_commit``)."""
@@ -222,11 +230,10 @@ class SnapshotStore:
 
     # --- reading ---------------------------------------------------------------------------
 
-    def load_segment(self, segment_id: str) -> tuple[list[Chunk], np.ndarray]:
-        """Chunks and (memory-mapped, read-only) vectors of one segment."""
+    def load_segment(self, segment_id: str) -> tuple[ChunkTable, np.ndarray]:
+        """Chunks and vectors of one segment, both memory-mapped and read-only."""
         folder = self.segments_dir / segment_id
-        with open(folder / "chunks.jsonl", encoding="utf-8") as fh:
-            chunks = [_chunk_from_json(json.loads(line)) for line in fh if line.strip()]
+        chunks = ChunkTable.open(folder / "chunks.jsonl")
         try:
             vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         except ValueError:  # an empty array cannot be memory-mapped
@@ -242,8 +249,11 @@ class SnapshotStore:
         for entry in record["segments"]:
             dead = {tuple(k) for k in entry["dead"]}
             seg_chunks, seg_vectors = self.load_segment(entry["id"])
-            keep = [i for i, c in enumerate(seg_chunks) if _doc_key(c) not in dead]
-            chunks.extend(seg_chunks[i] for i in keep)
+            keep = []
+            for i, chunk in enumerate(seg_chunks):
+                if _doc_key(chunk) not in dead:
+                    keep.append(i)
+                    chunks.append(chunk)
             if keep:
                 parts.append(np.asarray(seg_vectors[np.asarray(keep)], dtype=np.float32))
         dim = parts[0].shape[1] if parts else 0
@@ -288,8 +298,7 @@ class SnapshotStore:
         base = self.generation() if self.current_id() else None
         if base is None or len(base["segments"]) < 2 and not base["segments"][0]["dead"]:
             return None
-        chunks, vectors, _ = self.load(base["id"])
-        segment_id = self._write_segment_files(chunks, vectors, base["embedder"])
+        segment_id = self._new_segment(self._write_live_rows(base), base["embedder"])
         with self._commit:
             current = self.generation()
             ids = [s["id"] for s in base["segments"]]
@@ -301,8 +310,29 @@ class SnapshotStore:
                 later_dead |= {tuple(k) for k in now["dead"]} - {tuple(k) for k in old["dead"]}
             segments = [{"id": segment_id, "dead": sorted(later_dead)}, *current["segments"][len(ids) :]]
             generation_id = self._commit_generation(base["embedder"], segments)
-        log.info("merged %d segments into %s (%d chunks)", len(ids), segment_id, len(chunks))
+        log.info("merged %d segments into %s", len(ids), segment_id)
         return generation_id
+
+
+def _write_rows(path: Path, parts: list[tuple[np.ndarray, np.ndarray]], total: int, dim: int) -> None:
+    """Write the given rows of each (vectors, rows) pair, in order, as one float32 ``.npy``."""
+    if total == 0:
+        with open(path, "wb") as fh:
+            np.save(fh, np.zeros((0, dim), dtype=np.float32))
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(total, dim))
+    at = 0
+    for vectors, rows in parts:
+        for start in range(0, rows.size, 65_536):
+            block = rows[start : start + 65_536]
+            out[at : at + block.size] = vectors[block]
+            at += block.size
+    out.flush()
+    del out
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
 
 
 def _is_orphan(name: str) -> bool:
@@ -318,60 +348,3 @@ def _is_orphan(name: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-class LiveIndex:
-    """The index the server answers from. When ``CURRENT`` changes it loads only the segments it
-    does not hold yet; the others (and their ANN indexes) are reused as they are."""
-
-    def __init__(
-        self, store: SnapshotStore, embedder_name: str, plan: DensePlan = DEFAULT_PLAN, device: str = "cpu"
-    ) -> None:
-        self._store = store
-        self._embedder_name = embedder_name
-        self._plan = plan
-        self._device = device
-        self._lock = threading.Lock()
-        self._snapshot_id: str | None = None
-        self._index: HybridIndex | None = None
-        self._segments: dict[str, Segment] = {}
-
-    @property
-    def snapshot_id(self) -> str | None:
-        return self._snapshot_id
-
-    @property
-    def index(self) -> HybridIndex | None:
-        return self._index
-
-    @property
-    def loaded_segments(self) -> frozenset[str]:
-        return frozenset(self._segments)
-
-    def refresh(self) -> bool:
-        """Load the current generation if it changed. Returns True when a new one was loaded."""
-        wanted = self._store.current_id()
-        if wanted is None or wanted == self._snapshot_id:
-            return False
-        with self._lock:
-            if wanted == self._snapshot_id:
-                return False
-            record = self._store.generation(wanted)
-            if record["embedder"] != self._embedder_name:
-                raise RuntimeError(
-                    f"snapshot {wanted} was embedded with {record['embedder']}, "
-                    f"but this server embeds queries with {self._embedder_name}; run sync again"
-                )
-            segments: dict[str, Segment] = {}
-            parts = []
-            for entry in record["segments"]:
-                segment = self._segments.get(entry["id"])
-                if segment is None:
-                    chunks, vectors = self._store.load_segment(entry["id"])
-                    segment = Segment(chunks, vectors, plan=self._plan, device=self._device, segment_id=entry["id"])
-                segments[entry["id"]] = segment
-                parts.append((segment, segment.alive_mask(tuple(k) for k in entry["dead"])))
-            index = HybridIndex.from_segments(parts, record["embedder"])
-            self._index, self._snapshot_id, self._segments = index, wanted, segments
-            log.info("serving index generation %s (%d chunks, %d segments)", wanted, len(index), len(parts))
-            return True

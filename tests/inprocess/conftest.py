@@ -25,7 +25,8 @@ from answering.pipeline import AnswerService
 from audit import AuditSettings, AuditTrail
 from composition import Serving, create_app
 from retrieval.index import RelevanceGate
-from retrieval.snapshots import LiveIndex, SnapshotStore
+from retrieval.live_index import LiveIndex
+from retrieval.snapshots import SnapshotStore
 from retrieval.types import Chunk, DocumentRef
 from settings import Settings
 from state import open_sqlite_state

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from access import Audience, Principal
-from retrieval.snapshots import LiveIndex, SnapshotStore
+from retrieval.live_index import LiveIndex
+from retrieval.snapshots import SnapshotStore
 from retrieval.types import Chunk, DocumentRef
 
 REPO = Path(__file__).resolve().parents[2]

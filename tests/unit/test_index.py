@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from access import Audience, Principal
 from retrieval import snapshots
 from retrieval.index import HybridIndex, RelevanceGate
-from retrieval.snapshots import KEEP_SNAPSHOTS, LiveIndex, SnapshotStore
+from retrieval.live_index import LiveIndex
+from retrieval.snapshots import KEEP_SNAPSHOTS, SnapshotStore
 from retrieval.types import Chunk, DocumentRef, Hit
 
 DIM = 8

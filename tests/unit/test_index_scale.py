@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from access import Audience, Principal
 from retrieval.dense import DensePlan, DenseSegment
 from retrieval.index import HybridIndex, Segment
-from retrieval.snapshots import LiveIndex, SnapshotStore
+from retrieval.live_index import LiveIndex
+from retrieval.snapshots import SnapshotStore
 from retrieval.types import Chunk, DocumentRef
 
 DIM = 8
@@ -197,6 +198,32 @@ def test_ann_recall_on_clustered_vectors_is_high() -> None:
     assert found / 300 >= 0.97
 
 
+def test_many_lists_are_trained_two_level_and_assigned_through_a_graph_with_high_recall() -> None:
+    """The path of a 10M-chunk segment (26,000 lists), at a small scale: two-level k-means and
+    HNSW assignment still put every row in one list, and probing still finds the true neighbours."""
+    vectors = _clustered(8000, 32, 8)
+    plan = DensePlan(
+        exact_max_rows=100, scan_max_rows=100, ann_min_rows=1000, list_size=50, probes=8, two_level_lists=64
+    )
+    dense = DenseSegment(vectors, plan)
+    lists = dense._lists
+    assert lists is not None and lists.nlist == 160 > plan.two_level_lists
+    assert sorted(lists.order.tolist()) == list(range(8000))
+    assert np.allclose(np.linalg.norm(lists.centroids, axis=1), 1, atol=1e-4)
+    sizes = np.diff(lists.offsets)
+    assert np.count_nonzero(sizes) > 0.8 * lists.nlist  # the rows spread over the lists
+    rng = np.random.default_rng(9)
+    permitted = rng.random(8000) < 0.5
+    rows = np.flatnonzero(permitted)
+    found = 0
+    for query in vectors[rng.integers(0, 8000, size=30)]:
+        hits = dense.search(query, permitted, rows.size, 10)
+        assert len(hits) == 10 and all(permitted[r] for r, _ in hits)
+        truth = set(rows[np.argsort(-(vectors[rows] @ query))[:10]].tolist())
+        found += len(truth & {r for r, _ in hits})
+    assert found / 300 >= 0.95
+
+
 def test_site_restriction_still_returns_k_hits_from_that_site() -> None:
     chunks = [_chunk(i, ["hotel"], frozenset({f"tenant:{TENANT}"}), i, SITES[i % 2]) for i in range(60)]
     index = HybridIndex(chunks, _vectors(60, 1), "test", plan=ANN)
@@ -251,8 +278,8 @@ def test_merge_keeps_the_live_rows_and_a_segment_appended_meanwhile(tmp_path) ->
     class AppendsDuringMerge(SnapshotStore):
         appended = False
 
-        def load(self, snapshot_id=None):  # type: ignore[no-untyped-def]
-            result = super().load(snapshot_id)
+        def load_segment(self, segment_id):  # type: ignore[no-untyped-def]
+            result = super().load_segment(segment_id)
             if not self.appended:
                 self.appended = True
                 late = _docs({"late": "late hotel"})

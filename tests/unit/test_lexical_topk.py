@@ -40,8 +40,7 @@ def _assert_same_ranking(got: list[tuple[int, float]], want: list[tuple[int, flo
 
 def test_common_terms_exist_in_the_fixture() -> None:
     """The property below exercises the MaxScore path: w1 and w2 are common, w40 is not."""
-    indptr = INDEX._bm25.scores["indptr"]  # type: ignore[union-attr]
-    vocab = INDEX._bm25.vocab_dict  # type: ignore[union-attr]
+    indptr, vocab = INDEX._indptr, INDEX._vocab
     common = max(lexical.COMMON_TERM_MIN_ROWS, int(ROWS * lexical.COMMON_TERM_SHARE))
     df = {w: int(indptr[vocab[w] + 1] - indptr[vocab[w]]) for w in ("w1", "w2", "w40")}
     assert df["w1"] > common and df["w2"] > common and df["w40"] < common
@@ -63,8 +62,7 @@ def test_top_permitted_equals_brute_force_and_only_returns_permitted_rows(
     got = INDEX.top_permitted(query, permitted, k)
     assert all(permitted[row] for row, _ in got)
     _assert_same_ranking(got, _brute_force(INDEX, query, permitted, k))
-    vocab = INDEX._bm25.vocab_dict  # type: ignore[union-attr]
-    ids = [vocab[t] for t in dict.fromkeys(query.split()) if t in vocab]
+    ids = [INDEX._vocab[t] for t in dict.fromkeys(query.split()) if t in INDEX._vocab]
     assert got == INDEX._top_summed(ids, permitted, k)  # identical, ties at the k-th place included
 
 
@@ -93,3 +91,23 @@ def test_maxscore_answers_when_rare_terms_decide_and_falls_back_when_they_cannot
     assert summed[-1] == 30
     _assert_same_ranking(got, _brute_force(INDEX, "w60 w1", sparse, 30))
     assert len(got) == 30
+
+
+def test_scores_equal_bm25s_on_the_same_tokens_across_build_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index is built here, streaming; its weights are bm25s' (the reference implementation)."""
+    import bm25s
+
+    monkeypatch.setattr(lexical, "BUILD_BATCH", 7)  # many batches, a term spread over all of them
+    texts = [*_texts(3)[:300], "", "Reisekosten Reisekostenrichtlinie policies", "policy policy policy w1"]
+    index = LexicalIndex(texts)
+    tokenizer = lexical.BilingualTokenizer()
+    vocab: dict[str, int] = {}
+    corpus = [[vocab.setdefault(t, len(vocab)) for t in tokenizer.tokens(text) or ["\u2400"]] for text in texts]
+    reference = bm25s.BM25()
+    reference.index((corpus, vocab), show_progress=False)
+    for query in ("w1", "w2 w7 w40", "policy", "Reisekosten", "w1 w2 w3 w5 w8 w13"):
+        terms = [t for t in dict.fromkeys(tokenizer.tokens(query)) if t in vocab]
+        want = np.asarray(reference.get_scores(terms), dtype=np.float32)
+        got = index.scores(query)
+        assert np.count_nonzero(want) > 0
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
