@@ -7,9 +7,10 @@ the last saved cursor and re-applies changes idempotently (an upsert replaces al
 document).
 
 Embedding is batched across documents and overlaps the download and extraction of the next ones:
-chunks wait in a buffer until ``EMBED_BATCH`` of them are there (``EMBED_MIN_BATCH`` while the
-embedder is idle), then one embedding call runs in a worker thread while the loop goes on. At most one batch is embedding and one is filling, which
-bounds the memory held by documents in flight.
+an embedding worker (one call at a time, in a thread) starts when ``EMBED_MIN_BATCH`` chunks wait
+and keeps taking whatever was buffered meanwhile until the buffer is empty. When the buffer holds
+``EMBED_BATCH`` chunks while the worker is busy, the loop waits until the worker takes it. At most
+one batch is embedding and one is filling, which bounds the memory held by documents in flight.
 """
 
 from __future__ import annotations
@@ -93,6 +94,9 @@ class Ingestor:
         self._pending: list[tuple[DocKey, list[Chunk]]] = []
         self._pending_keys: set[DocKey] = set()
         self._embedding: asyncio.Task[None] | None = None
+        """The embedding worker while it runs (``_embed_pending``)."""
+        self._taken: asyncio.Event | None = None
+        """While the loop waits for the worker to take the buffer: set when it does."""
         self._merging: asyncio.Task[Any] | None = None
 
     def _load_working_set(self) -> WorkingSet:
@@ -275,17 +279,40 @@ class Ingestor:
                 log.info("merged segments into generation %s", merged)
 
     async def _flush_embeddings(self, working: WorkingSet, report: SyncReport, wait: bool) -> None:
-        """Start embedding the buffered chunks (after the batch already embedding); with ``wait``,
-        return only when everything buffered is in ``working``."""
-        if self._embedding is not None and (wait or self._pending):
-            running, self._embedding = self._embedding, None
-            await running
-        if self._pending:
-            batch, self._pending = self._pending, []
-            self._embedding = asyncio.ensure_future(self._embed_batch(batch, working, report))
+        """Make sure the buffered chunks are being embedded; with ``wait``, return only when
+        everything buffered is in ``working``."""
+        if self._embedding is not None and self._embedding.done():
+            finished, self._embedding = self._embedding, None
+            finished.result()  # a failed embedding fails the sync here
+        if self._pending and self._embedding is None:
+            self._embedding = asyncio.ensure_future(self._embed_pending(working, report))
         if wait and self._embedding is not None:
             running, self._embedding = self._embedding, None
             await running
+
+    async def _embed_pending(self, working: WorkingSet, report: SyncReport) -> None:
+        """The embedding worker: takes what is buffered, embeds it, and goes on with what was
+        buffered meanwhile, until the buffer is empty. It does not wait for the loop to come back
+        for the next batch: while the source downloads a whole delta page at once, the chunks
+        buffered from the previous page are embedded."""
+        while self._pending:
+            batch, self._pending = self._pending, []
+            if self._taken is not None:
+                self._taken.set()
+            await self._embed_batch(batch, working, report)
+
+    async def _wait_until_taken(self) -> None:
+        """Back-pressure: a full buffer waits until the worker takes it (or stops)."""
+        worker = self._embedding
+        if worker is None:
+            return
+        self._taken = asyncio.Event()
+        taken = asyncio.ensure_future(self._taken.wait())
+        try:
+            await asyncio.wait({worker, taken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            taken.cancel()
+            self._taken = None
 
     async def _embed_batch(
         self, batch: list[tuple[DocKey, list[Chunk]]], working: WorkingSet, report: SyncReport
@@ -362,6 +389,8 @@ class Ingestor:
         self._pending_keys.add(key)
         waiting = sum(len(c) for _, c in self._pending)
         idle = self._embedding is None or self._embedding.done()
-        if waiting >= EMBED_BATCH or (idle and waiting >= EMBED_MIN_BATCH):
+        if idle and waiting >= EMBED_MIN_BATCH:
             await self._flush_embeddings(working, report, wait=False)
+        elif waiting >= EMBED_BATCH:
+            await self._wait_until_taken()
         return True

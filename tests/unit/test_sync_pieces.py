@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -330,3 +331,49 @@ def test_an_idle_embedder_starts_on_a_small_batch_and_no_call_exceeds_the_full_b
     chunks, vectors, _ = store.load()
     assert len(chunks) == documents
     assert all(v[0] == len(c.indexed_text) for c, v in zip(chunks, vectors, strict=True))
+
+
+def test_buffered_chunks_are_embedded_while_the_source_is_busy_with_its_next_page(tmp_path: Path) -> None:
+    """The Graph source downloads a whole delta page before it yields again; the chunks buffered
+    from the previous page must not wait for it (they did: the embedder sat idle meanwhile)."""
+    page = EMBED_MIN_BATCH + 8
+
+    class PagedSource(ScriptedSource):
+        embedded_all: asyncio.Event
+        waited_s = 0.0
+
+        async def changes(
+            self, cursors: Mapping[str, str], known: Mapping[tuple[str, str], str]
+        ) -> AsyncIterator[Change]:
+            self.embedded_all = asyncio.Event()
+            yield CursorReset("d")
+            for n in range(page):
+                yield upsert(f"i{n}", f"text number {n}", {"group:1"})
+            started = asyncio.get_running_loop().time()
+            with contextlib.suppress(TimeoutError):  # "downloading the next page"
+                await asyncio.wait_for(self.embedded_all.wait(), 10)
+            self.waited_s = asyncio.get_running_loop().time() - started
+            yield Checkpoint("d", "c1")
+
+    source = PagedSource([], {})
+
+    class Signalling(WordCounter):
+        def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+            self.loop, self.embedded = loop, 0
+
+        def embed_passages(self, texts: list[str]) -> np.ndarray:
+            self.embedded += len(texts)
+            if self.embedded == page:
+                self.loop.call_soon_threadsafe(source.embedded_all.set)
+            return super().embed_passages(texts)
+
+    async def sync() -> None:
+        embedder = Signalling(asyncio.get_running_loop())
+        ingestor = Ingestor(
+            SnapshotStore(tmp_path / "index"), SyncState(tmp_path / "sync"), embedder, default_registry(), 10_000
+        )
+        report = await ingestor.run(source)
+        assert report.added == page and embedder.embedded == page
+
+    asyncio.run(sync())
+    assert source.waited_s < 5, "the last chunks of the page were embedded while the source waited"
