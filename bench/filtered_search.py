@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import mmap
 import os
 import resource
 import sys
@@ -146,10 +147,10 @@ def audiences(index: HybridIndex) -> list[tuple[float, Audience]]:
         base_tenant = target >= tenant_only
         groups: set[str] = set()
         have = tenant_only if base_tenant else 0
-        for g in sorted(counts, key=lambda g: -counts[g]):  # largest first: few groups, like a real user
-            if have + counts[g] <= target * 1.05:
-                groups.add(g)
-                have += counts[g]
+        for name in sorted(counts, key=lambda n: -counts[n]):  # largest first: few groups, like a real user
+            if have + counts[name] <= target * 1.05:
+                groups.add(name)
+                have += counts[name]
         if not groups:
             groups.add(min(counts, key=lambda g: abs(counts[g] - target)))
         tenant = TENANT if base_tenant else "guest"
@@ -194,6 +195,11 @@ def main() -> int:
     parser.add_argument("--baseline-max", type=int, default=2_000_000)
     parser.add_argument("--device", default=os.environ.get("INDEX_DEVICE", "cpu"))
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="drop the vector and chunk files from the page cache before each share's queries",
+    )
     args = parser.parse_args()
     faiss.omp_set_num_threads(args.threads)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="filtered-search-"))
@@ -228,6 +234,9 @@ def main() -> int:
     for share, audience in audiences(index):
         permitted = index.permitted_rows(audience)
         truth = exact_top(vectors, permitted, queries, 10)
+        if args.cold:
+            maps = [getattr(vectors, "_mmap", None), chunks._buffer]  # the bench reaches into both on purpose
+            drop_from_page_cache(maps, work / "vectors.npy", work / "chunks.jsonl")
         dense_ms, hybrid_ms, base_ms, recalls = [], [], [], []
         for i, (q, text) in enumerate(zip(queries, texts, strict=True)):
             t0 = time.perf_counter()
@@ -269,6 +278,7 @@ def main() -> int:
         "device": index.parts[0][0].dense.device,
         "threads": args.threads,
         "queries": args.queries,
+        "cold_page_cache": args.cold,
         "peak_rss_mb": round(rss_mb, 0),
         "rss_before_build_mb": round(rss_before / 1024, 0),
         "peak_anon_mb": round(peak.mb, 0),
@@ -279,6 +289,21 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     return 0
+
+
+def drop_from_page_cache(maps: list[Any], *paths: Path) -> None:
+    """Unmap the pages of this process's memory maps (``MADV_DONTNEED``; mapped pages are not
+    evicted) and ask the kernel to drop the files' cached pages (``POSIX_FADV_DONTNEED``): the
+    next reads come from the disk, as on a replica whose page cache does not hold them."""
+    for buffer in maps:
+        if isinstance(buffer, mmap.mmap):
+            buffer.madvise(mmap.MADV_DONTNEED)
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 def exact_top(vectors: np.ndarray, permitted: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:

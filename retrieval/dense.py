@@ -196,9 +196,11 @@ class DenseSegment:
             return "exact"
         return "scan" if count <= self.plan.scan_max_rows else "probe"
 
-    def search(self, query: np.ndarray, permitted: np.ndarray, count: int, depth: int) -> list[tuple[int, float]]:
+    def search(
+        self, query: np.ndarray, permitted: np.ndarray, count: int, depth: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """The ``depth`` best permitted rows by exact similarity. ``permitted`` is a boolean mask
-        with ``count`` true entries."""
+        with ``count`` true entries; ``rows``, if given, are those entries' rows, sorted."""
         if not self.size or count == 0 or depth <= 0:
             return []
         query = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(-1))
@@ -207,9 +209,9 @@ class DenseSegment:
         if self._gpu is not None:
             rows = self._gpu.top_rows(query, permitted, want)
         elif self.plan_for(count) == "exact":
-            rows = np.flatnonzero(permitted)
+            rows = np.flatnonzero(permitted) if rows is None else rows
         elif self.plan_for(count) == "scan":
-            rows = self._best_by_codes(np.flatnonzero(permitted), query, want)
+            rows = self._best_by_codes(np.flatnonzero(permitted) if rows is None else rows, query, want)
         else:
             rows = self._probe_candidates(query, permitted, count, want)
         return _top(rows, self.exact_scores(rows, query), depth)

@@ -19,7 +19,7 @@ import numpy as np
 from access import Audience
 from retrieval.chunk_table import ChunkTable, as_chunks
 from retrieval.dense import DEFAULT_PLAN, DensePlan, DenseSegment
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import SEARCH_SHARE, LexicalIndex
 from retrieval.rowfilter import RowFilterBuilder
 from retrieval.types import Chunk, Hit
 
@@ -206,10 +206,14 @@ class HybridIndex:
             if count == 0:
                 continue
             segment = self.parts[position][0]
+            # few permitted rows: listed once, for the exact/scan plans and BM25's look-ups
+            rows = np.flatnonzero(mask) if count * SEARCH_SHARE < len(segment) else None
             if mode in ("hybrid", "dense"):
-                dense.extend((s, (position, r)) for r, s in segment.dense.search(vector, mask, count, depth))
+                found = segment.dense.search(vector, mask, count, depth, rows=rows)
+                dense.extend((s, (position, r)) for r, s in found)
             if mode in ("hybrid", "lexical"):
-                lexical.extend((s, (position, r)) for r, s in segment.lexical.top_permitted(query, mask, depth))
+                found = segment.lexical.top_permitted(query, mask, depth, rows=rows)
+                lexical.extend((s, (position, r)) for r, s in found)
         dense_scores = dict((key, s) for s, key in sorted(dense, key=lambda x: (-x[0], x[1]))[:depth])
         lexical_scores = dict((key, s) for s, key in sorted(lexical, key=lambda x: (-x[0], x[1]))[:depth])
         self._fill_dense(dense_scores, [key for key in lexical_scores if key not in dense_scores], vector)

@@ -106,6 +106,9 @@ COMMON_TERM_SHARE = 1 / 16
 same top k (MaxScore). On the Zipf text of bench/filtered_search.py a query's commonest words
 occur in most chunks, and summing their permitted postings was most of a hybrid query."""
 COMMON_TERM_MIN_ROWS = 4096
+SEARCH_SHARE = 16
+"""A posting list longer than this many times the permitted rows is searched for them (binary
+search per permitted row) instead of being filtered entry by entry."""
 
 
 K1 = 1.5
@@ -174,13 +177,17 @@ class LexicalIndex:
             totals[rows] += weights  # a row is at most once in a term's list
         return totals
 
-    def top_permitted(self, query: str, permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def top_permitted(
+        self, query: str, permitted: np.ndarray, k: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """The best ``k`` (row, score) pairs among the rows where ``permitted`` is true.
 
         Only the posting lists of the query's terms are read, and only their permitted entries
         are summed: the cost follows the rows that contain a query term, not the corpus size.
         Terms on more than ``COMMON_TERM_SHARE`` of the rows are first only looked up for the
-        rows the other terms found (MaxScore); see ``_top_with_common_terms``.
+        rows the other terms found (MaxScore); see ``_top_with_common_terms``. ``rows``, the
+        permitted rows sorted (if the caller has them), lets a term whose posting list is much
+        longer than them be looked up row by row instead (a few permitted rows in ten million).
         """
         if self._size == 0 or k <= 0:
             return []
@@ -192,28 +199,39 @@ class LexicalIndex:
         common = [t for t in ids if indptr[t + 1] - indptr[t] > common_rows]
         if common and len(common) < len(ids):
             rare = [t for t in ids if t not in common]
-            found = self._top_with_common_terms(rare, common, permitted, k)
+            found = self._top_with_common_terms(rare, common, permitted, k, rows)
             if found is not None:
                 return found
-        return self._top_summed(ids, permitted, k)
+        return self._top_summed(ids, permitted, k, rows)
 
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, BM25 weights) of one term; rows are sorted."""
         start, stop = self._indptr[term], self._indptr[term + 1]
         return self._indices[start:stop], self._data[start:stop]
 
-    def _permitted_postings(self, ids: list[int], permitted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _permitted_postings(
+        self, ids: list[int], permitted: np.ndarray, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The permitted entries of the terms' posting lists, concatenated: (rows, weights)."""
-        rows, weights = zip(*(self._postings(term) for term in ids), strict=True) if ids else ((), ())
-        keep = [permitted[r] for r in rows]
-        return (
-            np.concatenate([r[m] for r, m in zip(rows, keep, strict=True)] or [np.zeros(0, np.int64)]),
-            np.concatenate([w[m] for w, m in zip(weights, keep, strict=True)] or [np.zeros(0, np.float32)]),
-        )
+        found_rows, found_weights = [np.zeros(0, np.int32)], [np.zeros(0, np.float32)]
+        for term in ids:
+            posting, weights = self._postings(term)
+            if rows is not None and rows.size * SEARCH_SHARE < posting.size:
+                at = np.minimum(np.searchsorted(posting, rows), max(0, posting.size - 1))
+                present = posting[at] == rows if posting.size else np.zeros(rows.size, dtype=bool)
+                found_rows.append(rows[present].astype(np.int32))
+                found_weights.append(weights[at[present]])
+            else:
+                keep = permitted[posting]
+                found_rows.append(posting[keep])
+                found_weights.append(weights[keep])
+        return np.concatenate(found_rows), np.concatenate(found_weights)
 
-    def _top_summed(self, ids: list[int], permitted: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def _top_summed(
+        self, ids: list[int], permitted: np.ndarray, k: int, permitted_rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         """Sum every permitted entry of every term's posting list, then take the top ``k``."""
-        rows, weights = self._permitted_postings(ids, permitted)
+        rows, weights = self._permitted_postings(ids, permitted, permitted_rows)
         if rows.size == 0:
             return []
         if rows.size * 16 > self._size:  # many matches: one pass over a dense accumulator is cheaper
@@ -224,7 +242,7 @@ class LexicalIndex:
         return top_k_masked(totals, np.arange(unique.size), k, labels=unique)
 
     def _top_with_common_terms(
-        self, rare: list[int], common: list[int], permitted: np.ndarray, k: int
+        self, rare: list[int], common: list[int], permitted: np.ndarray, k: int, permitted_rows: np.ndarray | None
     ) -> list[tuple[int, float]] | None:
         """The exact top ``k`` when the common terms cannot change it, else None (MaxScore).
 
@@ -235,7 +253,7 @@ class LexicalIndex:
         the top ``k`` and the answer equals summing everything. Otherwise (too few candidates, or
         a bound too high) the caller sums everything.
         """
-        rows, weights = self._permitted_postings(rare, permitted)
+        rows, weights = self._permitted_postings(rare, permitted, permitted_rows)
         if rows.size < k:
             return None
         candidates, inverse = np.unique(rows, return_inverse=True)

@@ -61,6 +61,8 @@ def test_top_permitted_equals_brute_force_and_only_returns_permitted_rows(
     permitted = np.random.default_rng(seed).random(ROWS) < share
     got = INDEX.top_permitted(query, permitted, k)
     assert all(permitted[row] for row, _ in got)
+    # given the permitted rows, long posting lists are searched for them instead: the same result
+    assert INDEX.top_permitted(query, permitted, k, rows=np.flatnonzero(permitted)) == got
     _assert_same_ranking(got, _brute_force(INDEX, query, permitted, k))
     ids = [INDEX._vocab[t] for t in dict.fromkeys(query.split()) if t in INDEX._vocab]
     assert got == INDEX._top_summed(ids, permitted, k)  # identical, ties at the k-th place included
@@ -73,9 +75,11 @@ def test_maxscore_answers_when_rare_terms_decide_and_falls_back_when_they_cannot
     summed: list[int] = []
     original = LexicalIndex._top_summed
 
-    def counting(self: LexicalIndex, ids: list[int], mask: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def counting(
+        self: LexicalIndex, ids: list[int], mask: np.ndarray, k: int, rows: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
         summed.append(k)
-        return original(self, ids, mask, k)
+        return original(self, ids, mask, k, rows)
 
     monkeypatch.setattr(LexicalIndex, "_top_summed", counting)
     # a rare term found in >= k rows outscores anything made of the common words alone
