@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from answering.facts import extract_facts
+from answering.facts import MONTHS, extract_facts
+from answering.focus import focus_words
 from answering.grounding import Asked, asked_kind, has_kind
 from answering.language import clear_language
 from answering.prompts import SourceDocument
+from answering.word_match import WordBridge, compound_match
 from retrieval.embedding import Embedder
 from retrieval.lexical import BilingualTokenizer, LexicalIndex, content_words
 from retrieval.types import Hit
@@ -46,21 +48,33 @@ _CONDITION = re.compile(
     r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
     re.IGNORECASE,
 )
-BRIDGE_MIN_SIMILARITY = 0.87
-"""A question word counts as found in a passage of the other language when the embedder puts it at
-least this close to one of the passage's words (multilingual-e5-small, words embedded alone:
-vacation/Urlaub 0.885, night/Nacht 0.909, insider/Insiderliste 0.886, dog/Hund 0.890; the closest
-unrelated pairs of the dev tenant's vocabulary reach 0.86, e.g. welcome/übertragen 0.862)."""
+FOCUS_BONUS = 0.6
+"""Added in proportion to the share of the question's focus words (what it asks for, e.g. "Codewort",
+"subject prefix") that a sentence contains."""
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
 MAX_CANDIDATES = 48
 MIN_WORDS = 4
-"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer; so are
-breadcrumbs ("Contoso Dev GmbH › Intranet")."""
+"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer, unless
+they give a value under a label ("Tagesgericht: 4,90 EUR"); breadcrumbs ("Contoso Dev GmbH ›
+Intranet") never answer."""
 MAX_QUOTE_CHARS = 420
 
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
-_NO_SPLIT_BEFORE = re.compile(r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|\d)\.$")
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•*]\s+|(?<=[:;,])\s+(?=- )|\s*[-=]{3,}\s*")
+_NO_SPLIT_BEFORE = re.compile(
+    r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|(?<![\d.,])\d{1,2})\.$"
+)
+"""No sentence ends after an abbreviation or an ordinal ("1. Klasse", "31. März"); one does after a
+year or another longer number ("… 20 June 2025. Code Word …")."""
+_HEADING_BEFORE_SENTENCE = re.compile(
+    r"(?<=[\w)])[ \t]+(?=(?:Die|Der|Das|Ein|Eine|Für|Bei|Wir|Alle|Jede[rs]?|The|A|An|This|All|Each|Every|Our|We|If)"
+    r"\s+[\w„\"])"
+)
+"""A heading run into its first sentence ("Code Word The code word …", "Zusammenfassung Die …"): an
+article or pronoun that is capitalised inside a line starts a sentence (German capitalises nouns,
+never articles)."""
+_NUMBERING = re.compile(r"^\d{1,2}\.$")
+_MONTH_FIRST = re.compile(rf"^(?:{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
 
 
@@ -99,17 +113,37 @@ class Extract:
 
 
 def passage_sentences(text: str) -> list[str]:
-    """A passage split into sentences and list items, without bullets."""
+    """A passage split into sentences and list items, without bullets and section numbers."""
     pieces: list[str] = []
-    for piece in _SPLIT.split(text):
+    for piece in _SPLIT.split(_HEADING_BEFORE_SENTENCE.sub("\n", text)):
         piece = _BULLET.sub("", piece).strip()
         if not piece:
             continue
-        if pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
+        if pieces and _NUMBERING.match(pieces[-1]) and not _MONTH_FIRST.match(piece):
+            pieces[-1] = piece  # "5. Verpflegungsmehraufwand": a section number, not a fact
+        elif pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
             pieces[-1] = f"{pieces[-1]} {piece}"
         else:
             pieces.append(piece)
-    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and "›" not in p]
+    return [p for p in pieces if "›" not in p and not p.endswith("?") and (_sentence_like(p) or _labelled_fact(p))]
+
+
+def _title_line(sentence: str, title: str) -> bool:
+    """A page header or footer: the document's title words, no sentence ("Incident Report
+    INC-2025-017: SSRF … CONFIDENTIAL", "Contoso Dev GmbH – Reisekostenrichtlinie 1")."""
+    words = {w.lower() for w in content_words(title.replace("-", " "))}
+    found = {w.lower() for w in content_words(sentence.replace("-", " "))}
+    return bool(words) and not sentence.rstrip().endswith((".", "!")) and len(words & found) >= 0.8 * len(words)
+
+
+def _sentence_like(piece: str) -> bool:
+    return len(piece) >= 12 and len(piece.split()) >= MIN_WORDS
+
+
+def _labelled_fact(piece: str) -> bool:
+    """A short list item that gives a value under a label ("Tagesgericht: 4,90 EUR")."""
+    label, colon, value = piece.partition(":")
+    return bool(colon and label.strip() and value.strip() and extract_facts(value))
 
 
 def candidates(sources: list[SourceDocument]) -> list[Sentence]:
@@ -118,6 +152,8 @@ def candidates(sources: list[SourceDocument]) -> list[Sentence]:
     ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
     for score, number, hit in ranked:
         for sentence in passage_sentences(hit.chunk.text):
+            if _title_line(sentence, hit.chunk.doc.title):
+                continue
             out.append(Sentence(sentence, number, len(out), score))
             if len(out) >= MAX_CANDIDATES:
                 return out
@@ -131,35 +167,9 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
-def _words(text: str) -> list[str]:
-    """The distinct content words of ``text``, lower-cased, in order."""
-    return list(dict.fromkeys(w.lower() for w in content_words(text) if not w.isdigit()))
-
-
 ASKING_WORDS = frozenset(["viel", "viele", "vielen", "many", "much"])
 """Words that say how something is asked ("wie viele", "how many"), not what about: they do not
 count as terms a passage must contain."""
-COMPOUND_MIN = 5
-"""The shortest stem that counts as the first part of a compound."""
-
-
-def compound_match(term: str, stems: set[str]) -> bool:
-    """``term`` and the stems of a text are parts of German compounds: the term begins a stem
-    ("hotel" in "hotelobergrenz"), or it splits into a first part that begins a stem and a last
-    part (after a linking "s") that ends one ("urlaubstag": "urlaub…" begins "urlaubsanspruch",
-    "tag" ends "arbeitstag")."""
-    if len(term) < COMPOUND_MIN - 1:
-        return False
-    if any(len(stem) > len(term) and stem.startswith(term) for stem in stems):
-        return True
-    for cut in range(COMPOUND_MIN, len(term) - 2):
-        head = term[cut:]
-        head = head[1:] if head.startswith("s") and len(head) > 3 else head
-        if any(stem.startswith(term[:cut]) for stem in stems) and any(
-            stem.endswith(head) and stem != term for stem in stems
-        ):
-            return True
-    return False
 
 
 def cross_lingual(question: str, passages: str) -> bool:
@@ -170,47 +180,6 @@ def cross_lingual(question: str, passages: str) -> bool:
 
 def _foreign(question: str, passage: str) -> bool:
     return cross_lingual(question, passage)
-
-
-class WordBridge:
-    """Finds a question's words in passages of the other language: each word is embedded alone and
-    matched to the passage's closest word (``BRIDGE_MIN_SIMILARITY``). Term overlap, the measure
-    of "do the passages talk about what was asked", is zero between an English question and a
-    German passage; this restores it without a dictionary, with the embedder the index already uses.
-    Word vectors are cached (documents repeat their words)."""
-
-    CACHE_WORDS = 50_000
-    MAX_PASSAGE_WORDS = 600
-
-    def __init__(self, embedder: Embedder, min_similarity: float = BRIDGE_MIN_SIMILARITY) -> None:
-        self._embedder = embedder
-        self._min = min_similarity
-        self._cache: dict[tuple[str, bool], np.ndarray] = {}
-
-    def _vectors(self, words: list[str], query: bool) -> np.ndarray:
-        missing = [w for w in words if (w, query) not in self._cache]
-        if missing:
-            embed = self._embedder.embed_queries if query else self._embedder.embed_passages
-            for word, vector in zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True):
-                if len(self._cache) >= self.CACHE_WORDS:
-                    self._cache.clear()
-                self._cache[(word, query)] = vector
-        return np.stack([self._cache[(w, query)] for w in words])
-
-    def found_in_each(self, words: list[str], texts: list[str]) -> list[set[str]]:
-        """For each text, the ``words`` (lower-case) that have a counterpart among its words."""
-        per_text = [_words(t) for t in texts]
-        vocabulary = list(dict.fromkeys(w for ws in per_text for w in ws))[: self.MAX_PASSAGE_WORDS]
-        if not words or not vocabulary:
-            return [set() for _ in texts]
-        column = {w: i for i, w in enumerate(vocabulary)}
-        close = (self._vectors(words, query=True) @ self._vectors(vocabulary, query=False).T) >= self._min
-        out = []
-        for ws in per_text:
-            columns = [column[w] for w in ws if w in column]
-            hit = close[:, columns].any(axis=1) if columns else np.zeros(len(words), dtype=bool)
-            out.append({w for w, yes in zip(words, hit, strict=True) if yes})
-        return out
 
 
 class SentenceSelector:
@@ -237,7 +206,10 @@ class SentenceSelector:
         bridged = None
         if any(foreign):
             bridged = await asyncio.to_thread(self.bridged_coverages, question, texts, foreign)
-        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged)
+        focus = await asyncio.to_thread(self.focus_shares, question, texts, foreign)
+        return self.rank(
+            question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged, focus, foreign
+        )
 
     def rank(
         self,
@@ -247,9 +219,13 @@ class SentenceSelector:
         vectors: np.ndarray,
         sources: list[SourceDocument],
         bridged: np.ndarray | None = None,
+        focus: np.ndarray | None = None,
+        foreign: list[bool] | None = None,
     ) -> Extract:
         """The best sentence(s). ``bridged``: each sentence's ``bridged_coverage`` for a question in
-        the other language, which stands in for BM25 (zero across languages) where it is higher."""
+        the other language, which stands in for BM25 (zero across languages) where it is higher.
+        ``focus``: each sentence's share of the question's focus words (``focus_shares``);
+        ``foreign``: whether each sentence is in the other language than the question."""
         dense = vectors @ question_vector.astype(np.float32)
         lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
         lexical_part = lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
@@ -262,7 +238,14 @@ class SentenceSelector:
         # dense similarity of E5-like models lives in a narrow band: spread it before mixing
         spread = dense - float(dense.min()) if dense.size > 1 else dense
         passage = _normalised(np.array([s.passage_score for s in found], dtype=np.float32))
-        condition = np.array([CONDITION_PENALTY if self._other_condition(question, s.text) else 0.0 for s in found])
+        # across languages the stems cannot tell whether the question names the condition
+        named = foreign or [False] * len(found)
+        condition = np.array(
+            [
+                CONDITION_PENALTY if not named[i] and self._other_condition(question, s.text) else 0.0
+                for i, s in enumerate(found)
+            ]
+        )
         score = (
             WEIGHTS[0] * _normalised(spread)
             + WEIGHTS[1] * lexical_part
@@ -271,6 +254,8 @@ class SentenceSelector:
             - ORDER_PENALTY * np.arange(len(found))
             - condition
         )
+        if focus is not None:
+            score = score + FOCUS_BONUS * focus
         best = int(np.argmax(score))
         chosen = [best]
         neighbour = best + 1
@@ -333,6 +318,19 @@ class SentenceSelector:
         missing = list(dict.fromkeys(w for (w, _) in terms for found in lexical if w not in found))
         bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
         return np.asarray([len(lx | br) / len(terms) for lx, br in zip(lexical, bridged, strict=True)], np.float32)
+
+    def focus_shares(self, question: str, texts: list[str], foreign: list[bool]) -> np.ndarray | None:
+        """The share of the question's focus words (``answering.focus``) each text contains, through
+        the ``WordBridge`` where ``foreign``; ``None`` when the question has none. Blocking."""
+        terms = self._terms(" ".join(focus_words(question, clear_language(question))))
+        if not terms:
+            return None
+        found = [self._lexical(terms, t) for t in texts]
+        missing = list(dict.fromkeys(w for (w, _) in terms for f in found if w not in f))
+        if missing and any(foreign):
+            bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
+            found = [f | b for f, b in zip(found, bridged, strict=True)]
+        return np.asarray([len(f) / len(terms) for f in found], dtype=np.float32)
 
     def support(self, question: str, hits: list[Hit]) -> float:
         """The share of the question's words that the passages (with their titles and headings) contain."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from answering.extractive import SentenceSelector, candidates, cross_lingual, passage_sentences, present
@@ -133,3 +134,77 @@ def test_breadcrumbs_are_not_candidate_sentences() -> None:
     assert passage_sentences("Contoso Dev GmbH › Intranet › Code of Conduct\nGifts up to 35 EUR may be accepted.") == [
         "Gifts up to 35 EUR may be accepted."
     ]
+
+
+def test_a_heading_run_into_its_sentence_is_split_off() -> None:
+    text = "Date of report: 20 June 2025. Code Word The code word for this incident is COBALT-HERON-8842."
+    assert passage_sentences(text) == [
+        "Date of report: 20 June 2025.",
+        "The code word for this incident is COBALT-HERON-8842.",
+    ]
+    assert passage_sentences("Zusammenfassung Die Contoso Dev GmbH plant die Übernahme der Firma.") == [
+        "Die Contoso Dev GmbH plant die Übernahme der Firma."
+    ]
+
+
+def test_section_numbers_are_dropped_and_dates_kept() -> None:
+    text = "Sie werden genehmigt. 5. Verpflegung Für Verpflegung werden Pauschalen gezahlt. Bis zum 31. März gilt das."
+    sentences = passage_sentences(text)
+    assert "Für Verpflegung werden Pauschalen gezahlt." in sentences
+    assert not any(s.startswith("5.") for s in sentences)
+    assert "Bis zum 31. März gilt das." in sentences
+    assert passage_sentences("Die 1. Klasse ist bei mehr als 4 Stunden erlaubt.") == [
+        "Die 1. Klasse ist bei mehr als 4 Stunden erlaubt."
+    ]
+
+
+def test_labelled_values_are_candidates_and_faq_headings_are_not() -> None:
+    text = "Es gibt drei Gerichte. * Tagesgericht: 4,90 EUR * Suppe des Tages: 2,20 EUR"
+    assert passage_sentences(text) == ["Es gibt drei Gerichte.", "Tagesgericht: 4,90 EUR", "Suppe des Tages: 2,20 EUR"]
+    faq = "How do guests get Wi-Fi?\n------------------------\nThe reception hands out vouchers valid for 24 hours."
+    assert passage_sentences(faq) == ["The reception hands out vouchers valid for 24 hours."]
+
+
+def test_page_headers_repeating_the_title_are_not_candidates() -> None:
+    report = doc(3, "Incident-Report-INC-2025-017")
+    text = (
+        "Incident Report INC-2025-017: SSRF in the Preview Service CONFIDENTIAL\n"
+        "The code word for this incident is COBALT-HERON-8842.\n"
+        "Incident Report INC-2025-017: SSRF in the Preview Service 2"
+    )
+    found = candidates(group_sources([hit(report, text)]))
+    assert [s.text for s in found] == ["The code word for this incident is COBALT-HERON-8842."]
+
+
+def test_focus_shares_count_the_asked_thing(selector: SentenceSelector) -> None:
+    texts = [
+        "Die Contoso Dev GmbH plant die Übernahme der Hansen Analytics GmbH.",
+        "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR.",
+    ]
+    question = "Welche Kaufpreisspanne ist für die Übernahme der Hansen Analytics GmbH vorgesehen?"
+    shares = selector.focus_shares(question, texts, [False, False])
+    assert shares is not None and list(shares) == [0.0, 1.0]
+    assert selector.focus_shares("Bis wann gilt das?", texts, [False, False]) is None
+    # across languages the word bridge finds the asked thing
+    bridged = selector.focus_shares("What is the code word?", ["Das Codewort lautet AURORA-FALKE-2291."], [True])
+    assert bridged is not None and bridged[0] > 0
+
+
+def test_the_sentence_naming_the_asked_thing_wins(selector: SentenceSelector) -> None:
+    plan = doc(4, "Akquisitionsplan")
+    text = (
+        "Die Contoso Dev GmbH plant die Übernahme von 100 Prozent der Anteile an der Hansen Analytics GmbH. "
+        "Hansen Analytics beschäftigt 85 Mitarbeitende und entwickelt Software für Häfen. "
+        "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
+    )
+    question = "Welche Kaufpreisspanne ist für die Übernahme der Hansen Analytics GmbH vorgesehen?"
+    sources = group_sources([hit(plan, text)])
+    found = candidates(sources)
+    texts = [s.text for s in found]
+    # the same dense similarity for every sentence: the words decide
+    vectors, question_vector = np.ones((len(found), 4), dtype=np.float32), np.ones(4, dtype=np.float32)
+    without = selector.rank(question, question_vector, found, vectors, sources)
+    assert "Übernahme" in without.sentences[0]  # the most shared words
+    focus = selector.focus_shares(question, texts, [False] * len(found))
+    chosen = selector.rank(question, question_vector, found, vectors, sources, focus=focus)
+    assert chosen.sentences[0] == "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
