@@ -76,6 +76,8 @@ class Extract:
     """The share of the question's focus words in the chosen sentence(s); ``None``: it has none."""
     passage_focus: float | None = None
     """The same share in the passage of the first chosen sentence, with its section headings."""
+    section: str = ""
+    """The heading of the section the sentence(s) come from ("AT 5: Periodensperre"), if any."""
 
     @property
     def near_topic(self) -> bool:
@@ -226,6 +228,7 @@ class SentenceSelector:
             lexical=float(lexical[best]),
             coverage=coverage,
             focus=None if focus is None else max(float(focus[i]) for i in chosen),
+            section=found[best].section,
         )
 
     def _other_condition(self, question: str, sentence: str) -> bool:
@@ -312,10 +315,20 @@ PRESENTATION = {
     "de": "Laut „{title}“: „{quote}“ [{n}]",
     "en": "According to “{title}”: “{quote}” [{n}]",
 }
+IN_SECTION = {
+    "de": "Laut „{title}“ ({section}): „{quote}“ [{n}]",
+    "en": "According to “{title}” ({section}): “{quote}” [{n}]",
+}
+"""With the section's heading, when the quote does not repeat it: the heading often says what the
+sentence is about ("AT 5: Periodensperre" for "Um 12:00 Uhr wird die Buchungsperiode gesperrt").
+No label word: a capitalised "Abschnitt" inside an English quote's sentence would read as a name."""
 
 
 def present(extract: Extract, language: str) -> str:
-    """The extract as answer text: title, quoted sentence(s), citation marker."""
-    template = PRESENTATION.get(language, PRESENTATION["en"])
+    """The extract as answer text: title, section heading, quoted sentence(s), citation marker."""
     quote = extract.quote().replace("“", "'").replace("”", "'").replace("„", "'")
-    return template.format(title=" ".join(extract.source.doc.title.split()), quote=quote, n=extract.source.number)
+    section = extract.section.replace("“", "'").replace("”", "'").replace("„", "'")
+    templates = IN_SECTION if section and section.lower() not in quote.lower() else PRESENTATION
+    return templates.get(language, templates["en"]).format(
+        title=" ".join(extract.source.doc.title.split()), section=section, quote=quote, n=extract.source.number
+    )

@@ -50,6 +50,8 @@ class Sentence:
     """The retrieval score of the passage it comes from."""
     passage: str = ""
     """The passage it comes from, with its section headings (not the document's title)."""
+    section: str = ""
+    """The innermost heading of its passage, when that is not the document's title."""
 
 
 def passage_sentences(text: str) -> list[str]:
@@ -66,6 +68,11 @@ def passage_sentences(text: str) -> list[str]:
         else:
             pieces.append(piece)
     return [p for p in pieces if "›" not in p and not p.endswith("?") and (_sentence_like(p) or _labelled_fact(p))]
+
+
+def _section(hit: Hit) -> str:
+    headings = [h for h in hit.chunk.headings if h and h != hit.chunk.doc.title]
+    return " ".join(headings[-1].split()) if headings else ""
 
 
 def _passage_text(hit: Hit) -> str:
@@ -99,7 +106,7 @@ def candidates(sources: list[SourceDocument]) -> list[Sentence]:
         for sentence in passage_sentences(hit.chunk.text):
             if _title_line(sentence, hit.chunk.doc.title):
                 continue
-            out.append(Sentence(sentence, number, len(out), score, _passage_text(hit)))
+            out.append(Sentence(sentence, number, len(out), score, _passage_text(hit), _section(hit)))
             if len(out) >= MAX_CANDIDATES:
                 return out
     return out

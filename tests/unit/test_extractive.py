@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import numpy as np
 import pytest
@@ -78,8 +79,29 @@ def test_the_asked_kind_wins_over_word_overlap(selector: SentenceSelector) -> No
 
 def test_presented_with_title_and_citation(selector: SentenceSelector) -> None:
     _, text = choose(selector, "Wie hoch ist die Hotelobergrenze pro Nacht?")
-    assert text.startswith("Laut „Reisekostenrichtlinie“: „") and text.endswith("“ [2]")
+    assert text.startswith("Laut „Reisekostenrichtlinie“ (Section): „") and text.endswith("“ [2]")
     assert "120 EUR pro Nacht" in text
+
+
+def test_the_section_heading_is_shown_unless_it_is_the_title_or_quoted(selector: SentenceSelector) -> None:
+    closing = doc(5, "Checkliste Monatsabschluss")
+    text = "Um 12:00 Uhr wird die Buchungsperiode im SAP S/4HANA gesperrt."
+
+    def shown(headings: tuple[str, ...], language: str = "de") -> str:
+        chunk = hit(closing, text)
+        chunk = dataclasses.replace(chunk, chunk=dataclasses.replace(chunk.chunk, headings=headings))
+        extract = asyncio.run(selector.select("Wann wird die Buchungsperiode gesperrt?", None, group_sources([chunk])))
+        assert extract is not None
+        return present(extract, language)
+
+    assert shown((closing.title, "AT 5: Periodensperre")).startswith(
+        "Laut „Checkliste Monatsabschluss“ (AT 5: Periodensperre): „Um 12:00 Uhr"
+    )
+    assert shown((closing.title, "AT 5: Periodensperre"), "en").startswith(
+        "According to “Checkliste Monatsabschluss” (AT 5: Periodensperre): “Um 12:00 Uhr"
+    )
+    assert shown((closing.title,)).startswith("Laut „Checkliste Monatsabschluss“: „Um 12:00 Uhr")
+    assert shown((closing.title, "Buchungsperiode")).startswith("Laut „Checkliste Monatsabschluss“: „")  # quoted
 
 
 def test_no_passages_no_extract(selector: SentenceSelector) -> None:
