@@ -139,8 +139,8 @@ class SentenceSelector:
         found = candidates(sources)
         if not found:
             return None
-        texts = [s.text for s in found]
-        vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, [s.text for s in found])
+        texts = [s.in_section for s in found]  # the words of the heading count as the sentence's
         if question_vector is None:
             question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
         language = {src.number: _foreign(question, "\n".join(h.chunk.text for h in src.hits)) for src in sources}
@@ -177,7 +177,7 @@ class SentenceSelector:
         ``focus``: each sentence's share of the question's focus words (``focus_shares``);
         ``foreign``: whether each sentence is in the other language than the question."""
         dense = vectors @ question_vector.astype(np.float32)
-        lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
+        lexical = LexicalIndex([s.in_section for s in found], self._tokenizer).scores(question)
         lexical_part = lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
         if bridged is not None:
             lexical_part = np.maximum(lexical_part, bridged)

@@ -53,6 +53,11 @@ class Sentence:
     section: str = ""
     """The innermost heading of its passage, when that is not the document's title."""
 
+    @property
+    def in_section(self) -> str:
+        """The sentence after its section's heading ("Kantine Lindenhof: Sie ist … geöffnet.")."""
+        return f"{self.section}: {self.text}" if self.section else self.text
+
 
 def passage_sentences(text: str) -> list[str]:
     """A passage split into sentences and list items, without bullets and section numbers."""

