@@ -28,7 +28,7 @@ from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_ki
 from answering.language import clear_language, detect_language
 from answering.model import ChatModel
 from answering.model_stream import ModelFailed, StreamFilter, model_deltas
-from answering.neighbours import NeighbourChunks
+from answering.neighbours import NEIGHBOURS_OF, NeighbourChunks
 from answering.prompts import SourceDocument, build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
@@ -327,7 +327,7 @@ class AnswerService:
         """``hits`` and the permitted chunks next to them (``NeighbourChunks``): what the extract reads.
         Same documents, so ``group_sources`` numbers them as it numbers ``hits``."""
         index = self._index()
-        return hits if index is None else [*hits, *self._neighbours.around(index, hits, audience)]
+        return hits if index is None else [*hits, *self._neighbours.around(index, hits, audience, NEIGHBOURS_OF)]
 
     @staticmethod
     def _extract_text(question: str, extract: Extract | None, language: str) -> str | None:

@@ -381,21 +381,3 @@ def test_extract_first_does_not_ask_the_model_about_a_thing_no_passage_names(tin
     assert llm.calls == [] and answer.outcome == "no_match" and answer.grounding == "no_extract", (
         "the passages share the topic (hotel) but name no lounge: nothing found, the model is not asked"
     )
-
-
-def test_extract_first_reads_the_chunk_next_to_the_retrieved_one() -> None:
-    embedder, staff = FakeEmbedder(), frozenset({"group:staff"})
-    canteen = _doc(7, "Canteen")
-    chunks = [
-        Chunk("k0", canteen, 0, ("Canteen", "Opening hours"), "The canteen is open from Monday to Friday.", staff),
-        Chunk("k1", canteen, 1, ("Canteen", "Prices"), "The dish of the day costs 4.90 EUR per plate.", staff),
-    ]
-    index = HybridIndex(chunks, embedder.embed_passages([c.indexed_text for c in chunks]), embedder.name)
-    llm = FakeLLM(["It costs 9 EUR [1]."])
-    service = _service(index, llm, strategy="extract_first", top_k=1, min_support=0.0)
-    question = "How much is a plate in the canteen that is open from Monday to Friday?"
-    top = asyncio.run(service.search(question, audience=Audience.of(ANNA)))
-    assert [h.chunk.chunk_id for h in top] == ["k0"], "set-up: only the opening hours are retrieved"
-    _, answer = _collect(service, question)
-    assert llm.calls == [] and "4.90 EUR" in answer.text and answer.citations, answer.text
-    assert [h.chunk.chunk_id for h in answer.retrieved] == ["k0", "k1"], "the retrieved chunk, then its neighbour"

@@ -31,6 +31,8 @@ def test_the_chunks_before_and_after_each_hit_rank_below_every_hit() -> None:
     found = NeighbourChunks().around(index, hits, ANNA)
     assert [(h.chunk.doc.item_id, h.chunk.position) for h in found] == [("item1", 0), ("item1", 3)]
     assert all(h.score < 0.8 for h in found) and found[0].score > found[1].score
+    only_best = NeighbourChunks().around(index, hits, ANNA, first=1)
+    assert [h.chunk.position for h in only_best] == [0], "position 2 borders the best hit but is a hit itself"
 
 
 def test_a_neighbour_the_audience_may_not_read_is_left_out() -> None:
