@@ -11,15 +11,19 @@ are quoted with the document's title and its citation marker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from answering.facts import extract_facts
+from answering.focus import focus_words
 from answering.grounding import Asked, asked_kind, has_kind
 from answering.language import clear_language
 from answering.prompts import SourceDocument
+from answering.sentences import Sentence, candidates
+from answering.word_match import WordBridge, compound_match
 from retrieval.embedding import Embedder
 from retrieval.lexical import BilingualTokenizer, LexicalIndex, content_words
 from retrieval.types import Hit
@@ -46,34 +50,15 @@ _CONDITION = re.compile(
     r"^\W*(?:bei|wenn|falls|sofern|soweit|abweichend|ausnahme\w*|für|if|when|unless|except|for)\s+(\w+(?:\s+\w+)?)",
     re.IGNORECASE,
 )
-BRIDGE_MIN_SIMILARITY = 0.87
-"""A question word counts as found in a passage of the other language when the embedder puts it at
-least this close to one of the passage's words (multilingual-e5-small, words embedded alone:
-vacation/Urlaub 0.885, night/Nacht 0.909, insider/Insiderliste 0.886, dog/Hund 0.890; the closest
-unrelated pairs of the dev tenant's vocabulary reach 0.86, e.g. welcome/übertragen 0.862)."""
+NEAR_TOPIC_COVERAGE = 0.5
+"""Below this share of the question's terms, a sentence from a passage without the question's focus
+words is a near-topic sentence, not an answer (``Extract.near_topic``)."""
+FOCUS_BONUS = 0.6
+"""Added in proportion to the share of the question's focus words (what it asks for, e.g. "Codewort",
+"subject prefix") that a sentence contains."""
 SECOND_SENTENCE_RATIO = 0.92
 """A second sentence is quoted when it scores at least this share of the best one."""
-MAX_CANDIDATES = 48
-MIN_WORDS = 4
-"""Shorter pieces are headings or labels ("Projekt Nordlicht"), not sentences that answer; so are
-breadcrumbs ("Contoso Dev GmbH › Intranet")."""
 MAX_QUOTE_CHARS = 420
-
-_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n+|\s+[-–•]\s+|(?<=[:;,])\s+(?=- )")
-_NO_SPLIT_BEFORE = re.compile(r"(?:\b(?:Dr|Prof|Nr|ca|bzw|inkl|ggf|vgl|z\.\s?B|Mio|Mrd|Abs|Art|No|Mr|Mrs|Ms)|\d)\.$")
-_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+\.)\s+")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence of a passage and the source number it belongs to."""
-
-    text: str
-    source: int
-    order: int
-    """Position among all candidates (passage rank, then position in the passage)."""
-    passage_score: float = 0.0
-    """The retrieval score of the passage it comes from."""
 
 
 @dataclass(frozen=True)
@@ -87,41 +72,34 @@ class Extract:
     lexical: float
     coverage: float
     """The share of the question's terms in the chosen sentence(s)."""
+    focus: float | None = None
+    """The share of the question's focus words in the chosen sentence(s); ``None``: it has none."""
+    passage_focus: float | None = None
+    """The same share in the passage of the first chosen sentence, with its section headings."""
+    section: str = ""
+    """The heading of the section the sentence(s) come from ("AT 5: Periodensperre"), if any."""
+
+    @property
+    def near_topic(self) -> bool:
+        """The passage does not name the asked thing and the sentence holds few of the question's
+        words: "Which airport lounges may I use on business trips?" against a sentence about the
+        travel portal. Nothing in that passage answers it, whatever else it shares."""
+        return self.passage_focus == 0.0 and self.coverage < NEAR_TOPIC_COVERAGE
 
     @property
     def answers(self) -> bool:
-        """Whether the sentence(s) plausibly answer the question (not just share its topic)."""
+        """Whether the sentence(s) plausibly answer the question (not just share its topic): they
+        name everything the question asks for, or hold enough of its terms or come close in
+        meaning, and are not ``near_topic``."""
+        if self.near_topic:
+            return False
+        if self.focus is not None and self.focus >= 1.0:
+            return True
         return self.coverage >= MIN_COVERAGE or self.dense >= MIN_DENSE
 
     def quote(self) -> str:
         text = " ".join(self.sentences)
         return text if len(text) <= MAX_QUOTE_CHARS else text[: MAX_QUOTE_CHARS - 2].rsplit(" ", 1)[0] + " …"
-
-
-def passage_sentences(text: str) -> list[str]:
-    """A passage split into sentences and list items, without bullets."""
-    pieces: list[str] = []
-    for piece in _SPLIT.split(text):
-        piece = _BULLET.sub("", piece).strip()
-        if not piece:
-            continue
-        if pieces and _NO_SPLIT_BEFORE.search(pieces[-1]):
-            pieces[-1] = f"{pieces[-1]} {piece}"
-        else:
-            pieces.append(piece)
-    return [p for p in pieces if len(p) >= 12 and len(p.split()) >= MIN_WORDS and "›" not in p]
-
-
-def candidates(sources: list[SourceDocument]) -> list[Sentence]:
-    """Every sentence of the passages, in passage rank order (best passage first)."""
-    out: list[Sentence] = []
-    ranked = sorted(((hit.score, s.number, hit) for s in sources for hit in s.hits), key=lambda t: -t[0])
-    for score, number, hit in ranked:
-        for sentence in passage_sentences(hit.chunk.text):
-            out.append(Sentence(sentence, number, len(out), score))
-            if len(out) >= MAX_CANDIDATES:
-                return out
-    return out
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -131,35 +109,9 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
-def _words(text: str) -> list[str]:
-    """The distinct content words of ``text``, lower-cased, in order."""
-    return list(dict.fromkeys(w.lower() for w in content_words(text) if not w.isdigit()))
-
-
 ASKING_WORDS = frozenset(["viel", "viele", "vielen", "many", "much"])
 """Words that say how something is asked ("wie viele", "how many"), not what about: they do not
 count as terms a passage must contain."""
-COMPOUND_MIN = 5
-"""The shortest stem that counts as the first part of a compound."""
-
-
-def compound_match(term: str, stems: set[str]) -> bool:
-    """``term`` and the stems of a text are parts of German compounds: the term begins a stem
-    ("hotel" in "hotelobergrenz"), or it splits into a first part that begins a stem and a last
-    part (after a linking "s") that ends one ("urlaubstag": "urlaub…" begins "urlaubsanspruch",
-    "tag" ends "arbeitstag")."""
-    if len(term) < COMPOUND_MIN - 1:
-        return False
-    if any(len(stem) > len(term) and stem.startswith(term) for stem in stems):
-        return True
-    for cut in range(COMPOUND_MIN, len(term) - 2):
-        head = term[cut:]
-        head = head[1:] if head.startswith("s") and len(head) > 3 else head
-        if any(stem.startswith(term[:cut]) for stem in stems) and any(
-            stem.endswith(head) and stem != term for stem in stems
-        ):
-            return True
-    return False
 
 
 def cross_lingual(question: str, passages: str) -> bool:
@@ -170,47 +122,6 @@ def cross_lingual(question: str, passages: str) -> bool:
 
 def _foreign(question: str, passage: str) -> bool:
     return cross_lingual(question, passage)
-
-
-class WordBridge:
-    """Finds a question's words in passages of the other language: each word is embedded alone and
-    matched to the passage's closest word (``BRIDGE_MIN_SIMILARITY``). Term overlap, the measure
-    of "do the passages talk about what was asked", is zero between an English question and a
-    German passage; this restores it without a dictionary, with the embedder the index already uses.
-    Word vectors are cached (documents repeat their words)."""
-
-    CACHE_WORDS = 50_000
-    MAX_PASSAGE_WORDS = 600
-
-    def __init__(self, embedder: Embedder, min_similarity: float = BRIDGE_MIN_SIMILARITY) -> None:
-        self._embedder = embedder
-        self._min = min_similarity
-        self._cache: dict[tuple[str, bool], np.ndarray] = {}
-
-    def _vectors(self, words: list[str], query: bool) -> np.ndarray:
-        missing = [w for w in words if (w, query) not in self._cache]
-        if missing:
-            embed = self._embedder.embed_queries if query else self._embedder.embed_passages
-            for word, vector in zip(missing, np.asarray(embed(missing), dtype=np.float32), strict=True):
-                if len(self._cache) >= self.CACHE_WORDS:
-                    self._cache.clear()
-                self._cache[(word, query)] = vector
-        return np.stack([self._cache[(w, query)] for w in words])
-
-    def found_in_each(self, words: list[str], texts: list[str]) -> list[set[str]]:
-        """For each text, the ``words`` (lower-case) that have a counterpart among its words."""
-        per_text = [_words(t) for t in texts]
-        vocabulary = list(dict.fromkeys(w for ws in per_text for w in ws))[: self.MAX_PASSAGE_WORDS]
-        if not words or not vocabulary:
-            return [set() for _ in texts]
-        column = {w: i for i, w in enumerate(vocabulary)}
-        close = (self._vectors(words, query=True) @ self._vectors(vocabulary, query=False).T) >= self._min
-        out = []
-        for ws in per_text:
-            columns = [column[w] for w in ws if w in column]
-            hit = close[:, columns].any(axis=1) if columns else np.zeros(len(words), dtype=bool)
-            out.append({w for w, yes in zip(words, hit, strict=True) if yes})
-        return out
 
 
 class SentenceSelector:
@@ -228,8 +139,8 @@ class SentenceSelector:
         found = candidates(sources)
         if not found:
             return None
-        texts = [s.text for s in found]
-        vectors = await asyncio.to_thread(self._embedder.embed_passages, texts)
+        vectors = await asyncio.to_thread(self._embedder.embed_passages, [s.text for s in found])
+        texts = [s.in_section for s in found]  # the words of the heading count as the sentence's
         if question_vector is None:
             question_vector = (await asyncio.to_thread(self._embedder.embed_queries, [question]))[0]
         language = {src.number: _foreign(question, "\n".join(h.chunk.text for h in src.hits)) for src in sources}
@@ -237,7 +148,18 @@ class SentenceSelector:
         bridged = None
         if any(foreign):
             bridged = await asyncio.to_thread(self.bridged_coverages, question, texts, foreign)
-        return self.rank(question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged)
+        focus = await asyncio.to_thread(self.focus_shares, question, texts, foreign)
+        passages = list(dict.fromkeys(s.passage for s in found))
+        in_passage = await asyncio.to_thread(
+            self.focus_shares, question, passages, [foreign[[s.passage for s in found].index(p)] for p in passages]
+        )
+        extract = self.rank(
+            question, np.asarray(question_vector), found, np.asarray(vectors), sources, bridged, focus, foreign
+        )
+        if in_passage is None:
+            return extract
+        passage = next(s.passage for s in found if s.text == extract.sentences[0])
+        return dataclasses.replace(extract, passage_focus=float(in_passage[passages.index(passage)]))
 
     def rank(
         self,
@@ -247,11 +169,15 @@ class SentenceSelector:
         vectors: np.ndarray,
         sources: list[SourceDocument],
         bridged: np.ndarray | None = None,
+        focus: np.ndarray | None = None,
+        foreign: list[bool] | None = None,
     ) -> Extract:
         """The best sentence(s). ``bridged``: each sentence's ``bridged_coverage`` for a question in
-        the other language, which stands in for BM25 (zero across languages) where it is higher."""
+        the other language, which stands in for BM25 (zero across languages) where it is higher.
+        ``focus``: each sentence's share of the question's focus words (``focus_shares``);
+        ``foreign``: whether each sentence is in the other language than the question."""
         dense = vectors @ question_vector.astype(np.float32)
-        lexical = LexicalIndex([s.text for s in found], self._tokenizer).scores(question)
+        lexical = LexicalIndex([s.in_section for s in found], self._tokenizer).scores(question)
         lexical_part = lexical / max(float(lexical.max(initial=0.0)), LEXICAL_FLOOR)
         if bridged is not None:
             lexical_part = np.maximum(lexical_part, bridged)
@@ -262,7 +188,14 @@ class SentenceSelector:
         # dense similarity of E5-like models lives in a narrow band: spread it before mixing
         spread = dense - float(dense.min()) if dense.size > 1 else dense
         passage = _normalised(np.array([s.passage_score for s in found], dtype=np.float32))
-        condition = np.array([CONDITION_PENALTY if self._other_condition(question, s.text) else 0.0 for s in found])
+        # across languages the stems cannot tell whether the question names the condition
+        named = foreign or [False] * len(found)
+        condition = np.array(
+            [
+                CONDITION_PENALTY if not named[i] and self._other_condition(question, s.text) else 0.0
+                for i, s in enumerate(found)
+            ]
+        )
         score = (
             WEIGHTS[0] * _normalised(spread)
             + WEIGHTS[1] * lexical_part
@@ -271,6 +204,8 @@ class SentenceSelector:
             - ORDER_PENALTY * np.arange(len(found))
             - condition
         )
+        if focus is not None:
+            score = score + FOCUS_BONUS * focus
         best = int(np.argmax(score))
         chosen = [best]
         neighbour = best + 1
@@ -292,6 +227,8 @@ class SentenceSelector:
             dense=float(dense[best]),
             lexical=float(lexical[best]),
             coverage=coverage,
+            focus=None if focus is None else max(float(focus[i]) for i in chosen),
+            section=found[best].section,
         )
 
     def _other_condition(self, question: str, sentence: str) -> bool:
@@ -334,6 +271,19 @@ class SentenceSelector:
         bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
         return np.asarray([len(lx | br) / len(terms) for lx, br in zip(lexical, bridged, strict=True)], np.float32)
 
+    def focus_shares(self, question: str, texts: list[str], foreign: list[bool]) -> np.ndarray | None:
+        """The share of the question's focus words (``answering.focus``) each text contains, through
+        the ``WordBridge`` where ``foreign``; ``None`` when the question has none. Blocking."""
+        terms = self._terms(" ".join(focus_words(question, clear_language(question))))
+        if not terms:
+            return None
+        found = [self._lexical(terms, t) for t in texts]
+        missing = list(dict.fromkeys(w for (w, _) in terms for f in found if w not in f))
+        if missing and any(foreign):
+            bridged = self._bridge.found_in_each(missing, [t if f else "" for t, f in zip(texts, foreign, strict=True)])
+            found = [f | b for f, b in zip(found, bridged, strict=True)]
+        return np.asarray([len(f) / len(terms) for f in found], dtype=np.float32)
+
     def support(self, question: str, hits: list[Hit]) -> float:
         """The share of the question's words that the passages (with their titles and headings) contain."""
         return self.coverage(question, self._passages(hits))
@@ -365,10 +315,20 @@ PRESENTATION = {
     "de": "Laut „{title}“: „{quote}“ [{n}]",
     "en": "According to “{title}”: “{quote}” [{n}]",
 }
+IN_SECTION = {
+    "de": "Laut „{title}“ ({section}): „{quote}“ [{n}]",
+    "en": "According to “{title}” ({section}): “{quote}” [{n}]",
+}
+"""With the section's heading, when the quote does not repeat it: the heading often says what the
+sentence is about ("AT 5: Periodensperre" for "Um 12:00 Uhr wird die Buchungsperiode gesperrt").
+No label word: a capitalised "Abschnitt" inside an English quote's sentence would read as a name."""
 
 
 def present(extract: Extract, language: str) -> str:
-    """The extract as answer text: title, quoted sentence(s), citation marker."""
-    template = PRESENTATION.get(language, PRESENTATION["en"])
+    """The extract as answer text: title, section heading, quoted sentence(s), citation marker."""
     quote = extract.quote().replace("“", "'").replace("”", "'").replace("„", "'")
-    return template.format(title=" ".join(extract.source.doc.title.split()), quote=quote, n=extract.source.number)
+    section = extract.section.replace("“", "'").replace("”", "'").replace("„", "'")
+    templates = IN_SECTION if section and section.lower() not in quote.lower() else PRESENTATION
+    return templates.get(language, templates["en"]).format(
+        title=" ".join(extract.source.doc.title.split()), section=section, quote=quote, n=extract.source.number
+    )

@@ -211,6 +211,8 @@ def _anaphora(words: Sequence[str]) -> list[str]:
             found.append(word)
         elif lower == "there" and (before in _BE or after.lower() in _BE):
             continue  # "Is there …", "there are …"
+        elif word.isupper() and len(word) > 1:
+            continue  # an acronym ("the IT helpdesk"), not the pronoun "it"
         elif lower == "it" and after.lower() in _EXPLETIVE_IT:
             continue  # "Is it possible to …"
         elif lower == "that" and before and not _is_stop(before):

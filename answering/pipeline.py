@@ -22,12 +22,13 @@ from answering import messages
 from answering.answer import Answer, AnswerEvent, Outcome, TextDelta, Withheld, WithheldReason
 from answering.checked_stream import CheckedStream
 from answering.citations import MARKER, Citation, resolve_citations
-from answering.extractive import SentenceSelector, present
+from answering.extractive import Extract, SentenceSelector, present
 from answering.facts import extract_facts
 from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_kind
 from answering.language import clear_language, detect_language
 from answering.model import ChatModel
 from answering.model_stream import ModelFailed, StreamFilter, model_deltas
+from answering.neighbours import NEIGHBOURS_OF, NeighbourChunks
 from answering.prompts import SourceDocument, build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
@@ -81,6 +82,7 @@ class AnswerService:
         self._gate = gate or RelevanceGate()
         self._permissions = permissions
         self._selector = SentenceSelector(embedder)
+        self._neighbours = NeighbourChunks()
         self._prompt_style = prompt_style
         self._min_support = min_support
         self._strategy = strategy
@@ -247,15 +249,18 @@ class AnswerService:
             return
         sources = group_sources(hits)
         if self._strategy == "extract_first":
-            extract = await self._extract(question, vector, sources, language)
+            read = self._with_neighbours(hits, audience)
+            chosen = await self._selector.select(question, vector, group_sources(read))
+            extract = self._extract_text(question, chosen, language)
             if extract is not None:
-                text, citations = resolve_citations(extract, sources)
+                text, citations = resolve_citations(extract, group_sources(read))
                 yield TextDelta(text)
-                yield final(text, Outcome.ANSWERED, citations, hits, grounding=Check.EXTRACTED, extractive=True)
+                yield final(text, Outcome.ANSWERED, citations, read, grounding=Check.EXTRACTED, extractive=True)
                 return
-            if asked_kind(question) is not Asked.OTHER:
+            if asked_kind(question) is not Asked.OTHER or (chosen is not None and chosen.near_topic):
                 # a number, date or name that no sentence of the passages gives is not taken from
-                # a small model either: grounded-looking but wrong (docs/answer-quality.md)
+                # a small model either: grounded-looking but wrong (docs/answer-quality.md); nor is
+                # the asked thing when no passage names it
                 yield final(
                     messages.text("no_match", language), Outcome.NO_MATCH, hits=hits, grounding=Check.NO_EXTRACT
                 )
@@ -316,7 +321,16 @@ class AnswerService:
         self, question: str, vector: QueryVector | None, sources: list[SourceDocument], language: str
     ) -> str | None:
         """The extractive answer text, or ``None`` when no sentence answers the question well enough."""
-        extract = await self._selector.select(question, vector, sources)
+        return self._extract_text(question, await self._selector.select(question, vector, sources), language)
+
+    def _with_neighbours(self, hits: list[Hit], audience: Audience) -> list[Hit]:
+        """``hits`` and the permitted chunks next to them (``NeighbourChunks``): what the extract reads.
+        Same documents, so ``group_sources`` numbers them as it numbers ``hits``."""
+        index = self._index()
+        return hits if index is None else [*hits, *self._neighbours.around(index, hits, audience, NEIGHBOURS_OF)]
+
+    @staticmethod
+    def _extract_text(question: str, extract: Extract | None, language: str) -> str | None:
         if extract is None:
             return None
         asked = asked_kind(question)

@@ -372,3 +372,12 @@ def test_a_close_passage_in_the_other_language_takes_the_last_place() -> None:
         german,
         *english[:2],
     ], "a German question already has an English passage among its top hits"
+
+
+def test_extract_first_does_not_ask_the_model_about_a_thing_no_passage_names(tiny_index: HybridIndex) -> None:
+    llm = FakeLLM(["The hotel has a lounge [1]."])
+    service = _service(tiny_index, llm, strategy="extract_first", min_support=0.0)
+    _, answer = _collect(service, "Which airport lounges may I use per night at the hotel?")
+    assert llm.calls == [] and answer.outcome == "no_match" and answer.grounding == "no_extract", (
+        "the passages share the topic (hotel) but name no lounge: nothing found, the model is not asked"
+    )

