@@ -5,7 +5,12 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 LLAMA_VERSION := 0.3.36
 # Building llama-cpp-python takes minutes on two cores: its wheel is built once and kept here.
-WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels
+# Portable (GGML_NATIVE=OFF: AVX2, as in infra/Dockerfile), not -march=native: on a CPU that reports
+# AMX, a native build compiles ggml's AMX kernels, and a VM that reports AMX without enabling it
+# dies of a general protection fault (ldtilecfg) on the first answer. The folder names the
+# flavour, so a native wheel cached by an earlier Makefile is not reused.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF
+WHEELS ?= $(HOME)/.cache/onprem-assistant/wheels-portable
 STAMP := $(VENV)/.installed
 
 .PHONY: venv run llm test test-unit test-fast lint package clean webpart webpart-deps dev-bundle test-webpart
@@ -17,8 +22,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PIP) install -q torch==2.13.0
 	mkdir -p $(WHEELS)
 	ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
-		$(PIP) wheel -q --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel -q --no-deps --no-cache-dir -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION)
 	$(PIP) install -q --find-links $(WHEELS) -r requirements.txt -r requirements-dev.txt
+	# the cached wheel, also over one of the same version built another way
+	$(PIP) install -q --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	touch $(STAMP)
 
 venv: $(STAMP)
