@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from access import Audience
 from retrieval.index import HybridIndex
-from retrieval.types import Chunk, Hit
-
-Key = tuple[str, str, int]
+from retrieval.types import Hit
 
 NEIGHBOURS_OF = 1
 """Whose neighbours are read: the best hit's. Those of every hit (up to six more chunks to embed)
@@ -23,33 +21,22 @@ NEIGHBOUR_SCORE_STEP = 0.001
 
 
 class NeighbourChunks:
-    """The chunks of an index by document and position (built once per index snapshot)."""
-
-    def __init__(self) -> None:
-        self._index: HybridIndex | None = None
-        self._by_position: dict[Key, Chunk] = {}
-
-    def _positions(self, index: HybridIndex) -> dict[Key, Chunk]:
-        if index is not self._index:
-            self._by_position = {(c.doc.drive_id, c.doc.item_id, c.position): c for c in index.chunks}
-            self._index = index
-        return self._by_position
+    """The chunks next to retrieved ones, read from the index document by document."""
 
     def around(self, index: HybridIndex, hits: list[Hit], audience: Audience, first: int | None = None) -> list[Hit]:
         """The chunks before and after each of ``hits`` (or of its ``first`` ones; same document)
         that are not hits themselves and that ``audience`` may read, scored below every hit."""
         if not hits:
             return []
-        positions = self._positions(index)
         taken = {(h.chunk.doc.drive_id, h.chunk.doc.item_id, h.chunk.position) for h in hits}
         floor = min(h.score for h in hits)
         out: list[Hit] = []
         for hit in hits[:first]:
             doc = hit.chunk.doc
-            for position in (hit.chunk.position - 1, hit.chunk.position + 1):
-                key = (doc.drive_id, doc.item_id, position)
-                chunk = positions.get(key)
-                if chunk is None or key in taken or not audience.can_read(chunk.acl):
+            wanted = {hit.chunk.position - 1, hit.chunk.position + 1}
+            for chunk in index.document_chunks((doc.drive_id, doc.item_id)):
+                key = (doc.drive_id, doc.item_id, chunk.position)
+                if chunk.position not in wanted or key in taken or not audience.can_read(chunk.acl):
                     continue
                 taken.add(key)
                 out.append(Hit(chunk, floor - NEIGHBOUR_SCORE_STEP * (len(out) + 1)))

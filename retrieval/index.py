@@ -153,6 +153,15 @@ class HybridIndex:
     def __len__(self) -> int:
         return sum(len(s) if a is None else int(np.count_nonzero(a)) for s, a in self.parts)
 
+    def document_chunks(self, doc: tuple[str, str]) -> list[Chunk]:
+        """The live chunks of one document (drive id, item id), by position. Only its own rows
+        are read, so this costs the same at ten million chunks as at ten."""
+        found: list[Chunk] = []
+        for segment, alive in self.parts:
+            rows = segment.filter.doc_rows(doc)
+            found.extend(segment.chunks[int(r)] for r in rows if alive is None or alive[r])
+        return sorted(found, key=lambda c: c.position)
+
     @property
     def document_count(self) -> int:
         """Documents with a live row (a document replaced in a later segment counts once)."""

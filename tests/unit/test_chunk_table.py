@@ -99,3 +99,14 @@ def test_a_loaded_segment_is_a_table_and_the_whole_load_still_lists_chunks(tmp_p
     assert isinstance(table, ChunkTable) and list(table) == chunks
     assert np.array_equal(loaded_vectors, vectors)
     assert store.load()[0] == chunks
+
+
+def test_document_chunks_reads_one_documents_live_rows_across_segments(tmp_path: Path) -> None:
+    old, vectors = _chunks(9), _vectors(9)  # documents 0, 1, 2 with three chunks each
+    replaced = [Chunk("new", old[3].doc, 0, (), "neu", old[3].acl)]
+    first = Segment(_table(tmp_path, old), vectors)
+    second = Segment(replaced, _vectors(1))
+    index = HybridIndex.from_segments([(first, first.alive_mask([("drive1", "item1")])), (second, None)], "e")
+    assert index.document_chunks(("drive0", "item0")) == old[0:3]
+    assert index.document_chunks(("drive1", "item1")) == replaced, "the tombstoned rows are not read"
+    assert index.document_chunks(("drive0", "nothing")) == []
