@@ -167,14 +167,15 @@ async def test_a_burst_of_unknown_kids_costs_one_fetch_and_valid_callers_never_w
     assert worst_valid < JWKS_DELAY_S / 2
     burst_s = max(done for _, _, done in bad_results) - burst_started
 
-    # Still within the cool-down: unknown kids are refused at once, without a fetch.
-    idp.jwks_delay_s = 0.0
+    # Still within the cool-down: unknown kids are refused at once, without a fetch. The IdP stays
+    # slow, so waiting for a fetch would cost its whole delay; 200 refusals take ~10 ms here, and
+    # 0.3 s on a busy 2-core machine (which missed the earlier bound of half the delay).
     again_started = time.perf_counter()
     again = await asyncio.gather(*(_outcome(validator, token) for token in random_kid_tokens[200:]))
     again_s = time.perf_counter() - again_started
     assert all(isinstance(result, InvalidToken) for result, _, _ in again)
     assert idp.requests[JWKS_PATH] == 2
-    assert again_s < JWKS_DELAY_S / 2
+    assert again_s < JWKS_DELAY_S
     print(
         f"\nburst: 200 unknown kids + 50 valid -> JWKS fetches {idp.requests[JWKS_PATH] - 1} (after the initial one);"
         f" valid worst {worst_valid * 1000:.1f} ms, median"
