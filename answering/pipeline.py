@@ -364,7 +364,7 @@ class AnswerService:
 CROSS_LINGUAL_POOL = 3
 """The search fetches this many times the wanted hits, for ``_with_other_language`` to look in.
 3 instead of 2 found the German passage of one more English question of the answer set
-("Which clearing account …", rank 7; English facts 0.862 -> 0.897, nothing else changed; 4 the
+("Which clearing account …", ranked 7th-9th; English facts 0.862 -> 0.897, nothing else changed; 4 the
 same as 3)."""
 CROSS_LINGUAL_MARGIN = 0.02
 """How far below the last of the top hits a passage in the other language may score and still
