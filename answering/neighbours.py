@@ -20,24 +20,22 @@ NEIGHBOUR_SCORE_STEP = 0.001
 """Neighbours score just below the lowest retrieved passage, in the order of the hits they border."""
 
 
-class NeighbourChunks:
-    """The chunks next to retrieved ones, read from the index document by document."""
-
-    def around(self, index: HybridIndex, hits: list[Hit], audience: Audience, first: int | None = None) -> list[Hit]:
-        """The chunks before and after each of ``hits`` (or of its ``first`` ones; same document)
-        that are not hits themselves and that ``audience`` may read, scored below every hit."""
-        if not hits:
-            return []
-        taken = {(h.chunk.doc.drive_id, h.chunk.doc.item_id, h.chunk.position) for h in hits}
-        floor = min(h.score for h in hits)
-        out: list[Hit] = []
-        for hit in hits[:first]:
-            doc = hit.chunk.doc
-            wanted = {hit.chunk.position - 1, hit.chunk.position + 1}
-            for chunk in index.document_chunks((doc.drive_id, doc.item_id)):
-                key = (doc.drive_id, doc.item_id, chunk.position)
-                if chunk.position not in wanted or key in taken or not audience.can_read(chunk.acl):
-                    continue
-                taken.add(key)
-                out.append(Hit(chunk, floor - NEIGHBOUR_SCORE_STEP * (len(out) + 1)))
-        return out
+def chunks_around(index: HybridIndex, hits: list[Hit], audience: Audience, first: int | None = None) -> list[Hit]:
+    """The chunks before and after each of ``hits`` (or of its ``first`` ones; same document) that
+    are not hits themselves and that ``audience`` may read, scored below every hit. Only those
+    documents' own rows are read (``HybridIndex.document_chunks``)."""
+    if not hits:
+        return []
+    taken = {(h.chunk.doc.drive_id, h.chunk.doc.item_id, h.chunk.position) for h in hits}
+    floor = min(h.score for h in hits)
+    out: list[Hit] = []
+    for hit in hits[:first]:
+        doc = hit.chunk.doc
+        wanted = {hit.chunk.position - 1, hit.chunk.position + 1}
+        for chunk in index.document_chunks((doc.drive_id, doc.item_id)):
+            key = (doc.drive_id, doc.item_id, chunk.position)
+            if chunk.position not in wanted or key in taken or not audience.can_read(chunk.acl):
+                continue
+            taken.add(key)
+            out.append(Hit(chunk, floor - NEIGHBOUR_SCORE_STEP * (len(out) + 1)))
+    return out

@@ -28,7 +28,7 @@ from answering.grounding import Asked, Check, GroundingCheck, asked_kind, has_ki
 from answering.language import clear_language, detect_language
 from answering.model import ChatModel
 from answering.model_stream import ModelFailed, StreamFilter, model_deltas
-from answering.neighbours import NEIGHBOURS_OF, NeighbourChunks
+from answering.neighbours import NEIGHBOURS_OF, chunks_around
 from answering.prompts import SourceDocument, build_messages, group_sources
 from observability import StageMetrics
 from retrieval.embedding import Embedder
@@ -82,7 +82,6 @@ class AnswerService:
         self._gate = gate or RelevanceGate()
         self._permissions = permissions
         self._selector = SentenceSelector(embedder)
-        self._neighbours = NeighbourChunks()
         self._prompt_style = prompt_style
         self._min_support = min_support
         self._strategy = strategy
@@ -324,10 +323,10 @@ class AnswerService:
         return self._extract_text(question, await self._selector.select(question, vector, sources), language)
 
     def _with_neighbours(self, hits: list[Hit], audience: Audience) -> list[Hit]:
-        """``hits`` and the permitted chunks next to them (``NeighbourChunks``): what the extract reads.
+        """``hits`` and the permitted chunks next to them (``chunks_around``): what the extract reads.
         Same documents, so ``group_sources`` numbers them as it numbers ``hits``."""
         index = self._index()
-        return hits if index is None else [*hits, *self._neighbours.around(index, hits, audience, NEIGHBOURS_OF)]
+        return hits if index is None else [*hits, *chunks_around(index, hits, audience, NEIGHBOURS_OF)]
 
     @staticmethod
     def _extract_text(question: str, extract: Extract | None, language: str) -> str | None:

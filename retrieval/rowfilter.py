@@ -131,10 +131,6 @@ class RowFilter:
     def documents(self) -> Iterable[DocKey]:
         return ((drive, item) for drive, items in self._doc_ids.items() for item in items)
 
-    @property
-    def document_count(self) -> int:
-        return int(self._doc_bounds.size) - 1
-
     def doc_rows(self, doc: DocKey) -> np.ndarray:
         number = self._doc_ids.get(doc[0], {}).get(doc[1])
         if number is None:

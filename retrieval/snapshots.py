@@ -28,7 +28,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -128,10 +128,7 @@ class SnapshotStore:
     def _write_segment_files(self, chunks: list[Chunk], vectors: np.ndarray, embedder_name: str) -> str:
         def write(folder: Path) -> tuple[int, int]:
             write_chunk_lines(folder / "chunks.jsonl", (chunk_line(c) for c in chunks))
-            with open(folder / "vectors.npy", "wb") as fh:
-                np.save(fh, np.asarray(vectors, dtype=np.float32))
-                fh.flush()
-                os.fsync(fh.fileno())
+            _save_durably(folder / "vectors.npy", np.asarray(vectors, dtype=np.float32))
             return len(chunks), len({_doc_key(c) for c in chunks})
 
         return self._new_segment(write, embedder_name)
@@ -165,15 +162,9 @@ class SnapshotStore:
         def write(folder: Path) -> tuple[int, int]:
             parts: list[tuple[ChunkTable, np.ndarray, np.ndarray]] = []
             documents: set[DocKey] = set()
-            for entry in record["segments"]:
-                dead = {tuple(k) for k in entry["dead"]}
-                table, vectors = self.load_segment(entry["id"])
-                live = []
-                for row, chunk in enumerate(table):
-                    if _doc_key(chunk) not in dead:
-                        live.append(row)
-                        documents.add(_doc_key(chunk))
-                parts.append((table, vectors, np.asarray(live, dtype=np.int64)))
+            for table, vectors, live in self._live_rows(record):
+                documents.update(_doc_key(chunk) for _, chunk in live)
+                parts.append((table, vectors, np.asarray([row for row, _ in live], dtype=np.int64)))
             total = sum(int(rows.size) for _, _, rows in parts)
             dim = next((int(v.shape[1]) for _, v, _ in parts if v.ndim == 2 and v.shape[0]), 0)
             lines = (table.line(int(r)).rstrip(b"\n") + b"\n" for table, _, rows in parts for r in rows)
@@ -240,22 +231,24 @@ class SnapshotStore:
             vectors = np.load(folder / "vectors.npy")
         return chunks, vectors
 
+    def _live_rows(self, record: dict[str, Any]) -> Iterator[tuple[ChunkTable, np.ndarray, list[tuple[int, Chunk]]]]:
+        """Per segment of a generation record: its chunks, its vectors and its live (row, chunk)
+        pairs, those whose document no later segment replaced or deleted."""
+        for entry in record["segments"]:
+            dead = {tuple(k) for k in entry["dead"]}
+            table, vectors = self.load_segment(entry["id"])
+            yield table, vectors, [(row, chunk) for row, chunk in enumerate(table) if _doc_key(chunk) not in dead]
+
     def load(self, snapshot_id: str | None = None) -> tuple[list[Chunk], np.ndarray, dict[str, Any]]:
         """The live chunks and their vectors of a generation (the current one by default), as one
         list and one array, with the generation's meta."""
         record = self.generation(snapshot_id)
         chunks: list[Chunk] = []
         parts: list[np.ndarray] = []
-        for entry in record["segments"]:
-            dead = {tuple(k) for k in entry["dead"]}
-            seg_chunks, seg_vectors = self.load_segment(entry["id"])
-            keep = []
-            for i, chunk in enumerate(seg_chunks):
-                if _doc_key(chunk) not in dead:
-                    keep.append(i)
-                    chunks.append(chunk)
-            if keep:
-                parts.append(np.asarray(seg_vectors[np.asarray(keep)], dtype=np.float32))
+        for _, seg_vectors, live in self._live_rows(record):
+            chunks.extend(chunk for _, chunk in live)
+            if live:
+                parts.append(np.asarray(seg_vectors[np.asarray([row for row, _ in live])], dtype=np.float32))
         dim = parts[0].shape[1] if parts else 0
         vectors = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
         meta = {
@@ -314,13 +307,17 @@ class SnapshotStore:
         return generation_id
 
 
+def _save_durably(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as fh:
+        np.save(fh, array)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def _write_rows(path: Path, parts: list[tuple[np.ndarray, np.ndarray]], total: int, dim: int) -> None:
     """Write the given rows of each (vectors, rows) pair, in order, as one float32 ``.npy``."""
     if total == 0:
-        with open(path, "wb") as fh:
-            np.save(fh, np.zeros((0, dim), dtype=np.float32))
-            fh.flush()
-            os.fsync(fh.fileno())
+        _save_durably(path, np.zeros((0, dim), dtype=np.float32))
         return
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(total, dim))
     at = 0

@@ -1,4 +1,4 @@
-"""``ANSWER_STRATEGY=extract_first`` reads the chunks next to the retrieved ones (``NeighbourChunks``)."""
+"""``ANSWER_STRATEGY=extract_first`` reads the chunks next to the retrieved ones (``chunks_around``)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from access import Audience, Principal
-from answering.neighbours import NeighbourChunks
+from answering.neighbours import chunks_around
 from retrieval.index import HybridIndex
 from retrieval.types import Chunk, DocumentRef, Hit
 from tests.fakes import FakeEmbedder
@@ -28,23 +28,23 @@ def test_the_chunks_before_and_after_each_hit_rank_below_every_hit() -> None:
     chunks = [_chunk(CANTEEN, p) for p in range(5)] + [_chunk(OTHER, p) for p in range(3)]
     index = _index(chunks)
     hits = [Hit(chunks[1], 0.9), Hit(chunks[2], 0.8)]
-    found = NeighbourChunks().around(index, hits, ANNA)
+    found = chunks_around(index, hits, ANNA)
     assert [(h.chunk.doc.item_id, h.chunk.position) for h in found] == [("item1", 0), ("item1", 3)]
     assert all(h.score < 0.8 for h in found) and found[0].score > found[1].score
-    only_best = NeighbourChunks().around(index, hits, ANNA, first=1)
+    only_best = chunks_around(index, hits, ANNA, first=1)
     assert [h.chunk.position for h in only_best] == [0], "position 2 borders the best hit but is a hit itself"
 
 
 def test_a_neighbour_the_audience_may_not_read_is_left_out() -> None:
     chunks = [_chunk(CANTEEN, 0, HR_ONLY), _chunk(CANTEEN, 1), _chunk(CANTEEN, 2, frozenset())]
-    found = NeighbourChunks().around(_index(chunks), [Hit(chunks[1], 0.9)], ANNA)
+    found = chunks_around(_index(chunks), [Hit(chunks[1], 0.9)], ANNA)
     assert found == [], "an HR-only chunk and one with an empty ACL (nobody) are not read"
 
 
-def test_a_new_index_snapshot_is_read_again() -> None:
-    neighbours = NeighbourChunks()
+def test_each_index_is_read_as_it_is_now() -> None:
+    """Neighbours come from the index asked, not from an earlier snapshot's chunks."""
     first = [_chunk(CANTEEN, 0), _chunk(CANTEEN, 1)]
-    assert len(neighbours.around(_index(first), [Hit(first[0], 0.9)], ANNA)) == 1
+    assert len(chunks_around(_index(first), [Hit(first[0], 0.9)], ANNA)) == 1
     second = [_chunk(CANTEEN, 0)]
-    assert neighbours.around(_index(second), [Hit(second[0], 0.9)], ANNA) == []
-    assert neighbours.around(_index(second), [], ANNA) == []
+    assert chunks_around(_index(second), [Hit(second[0], 0.9)], ANNA) == []
+    assert chunks_around(_index(second), [], ANNA) == []
