@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from answering.facts import extract_facts
-from answering.focus import focus_words
+from answering.facts import INLINE_CODE, extract_facts
+from answering.focus import asks_for_code, focus_words, names_code
 from answering.grounding import Asked, asked_kind, has_kind
 from answering.language import clear_language
 from answering.prompts import SourceDocument
@@ -84,7 +84,7 @@ class Extract:
         """The passage does not name the asked thing and the sentence holds few of the question's
         words: "Which airport lounges may I use on business trips?" against a sentence about the
         travel portal. Nothing in that passage answers it, whatever else it shares."""
-        return self.passage_focus == 0.0 and self.coverage < NEAR_TOPIC_COVERAGE
+        return self.passage_focus == 0.0 and self.coverage <= NEAR_TOPIC_COVERAGE
 
     @property
     def answers(self) -> bool:
@@ -159,7 +159,10 @@ class SentenceSelector:
         if in_passage is None:
             return extract
         passage = next(s.passage for s in found if s.text == extract.sentences[0])
-        return dataclasses.replace(extract, passage_focus=float(in_passage[passages.index(passage)]))
+        named = float(in_passage[passages.index(passage)])
+        if asks_for_code(question) and not any(INLINE_CODE.search(p) for p in passages):
+            named = 0.0  # "Which command …" and no passage quotes one: the rest is near-topic
+        return dataclasses.replace(extract, passage_focus=named)
 
     def rank(
         self,
@@ -206,6 +209,10 @@ class SentenceSelector:
         )
         if focus is not None:
             score = score + FOCUS_BONUS * focus
+        if asks_for_code(question):
+            quoted = np.array([INLINE_CODE.search(s.text) is not None for s in found])
+            if quoted.any():  # "Which command …": only a sentence that quotes one answers it
+                score = np.where(quoted, score, -np.inf)
         best = int(np.argmax(score))
         chosen = [best]
         neighbour = best + 1
@@ -247,7 +254,11 @@ class SentenceSelector:
 
     def _lexical(self, terms: list[tuple[str, set[str]]], text: str) -> set[str]:
         found = set(self._tokenizer.tokens(text))
-        return {w for w, stems in terms if stems & found or any(compound_match(s, found) for s in stems)}
+        return {
+            w
+            for w, stems in terms
+            if stems & found or any(compound_match(s, found) for s in stems) or names_code(w, text)
+        }
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's words that ``text`` contains by one of their stems, German

@@ -1,4 +1,5 @@
-"""The checkable facts of a text: numbers, amounts, dates, times, codes, e-mail addresses, names.
+"""The checkable facts of a text: numbers, amounts, dates, times, codes (and code spans), e-mail
+addresses, names.
 
 Each fact is reduced to a canonical form so that the same fact written differently meets itself:
 ``4,50`` and ``4.50`` are ``n:4.5``; ``31. März``, ``31.03.`` and ``March 31`` are ``d:31.3``;
@@ -53,6 +54,9 @@ NUMBER_WORDS = {
 _MARKER = re.compile(r"\[\d{1,3}\]")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://\S+")
+INLINE_CODE = re.compile(r"`([^`\n]{1,120})`")
+"""A Markdown code span (``argocd app rollback <service>``): literal text to type or look for, so
+a fact as a whole. Its words and numbers are facts of their own as well."""
 _CODE = re.compile(r"(?<![\w-])(?=[\w/-]*\d)(?=[\w/-]*[A-Za-z])[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)+(?![\w-])")
 """Hyphen- or slash-joined tokens with letters and digits: ``AURORA-FALKE-2291``, ``S/4HANA``, ``INC-2025-017``."""
 _ACRONYM = re.compile(r"(?<![\w-])[A-ZÄÖÜ][A-ZÄÖÜ0-9]{1,}(?![\w-])")
@@ -235,6 +239,9 @@ def extract_facts(text: str) -> list[Fact]:
         rest = pattern.sub(replace, rest)
 
     rest = _MARKER.sub(" ", rest)
+    facts.extend(
+        Fact("code", m.group(1).strip().lower(), m.group(0)) for m in INLINE_CODE.finditer(rest) if m.group(1).strip()
+    )
 
     take(_URL, lambda m: [Fact("code", m.group(0).rstrip(".,;)").lower(), m.group(0))])
     take(_EMAIL, lambda m: [Fact("email", m.group(0).lower().rstrip("."), m.group(0))])

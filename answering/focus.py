@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from answering.facts import INLINE_CODE
+from answering.language import clear_language
 from retrieval.lexical import content_words
 
 MAX_FOCUS_WORDS = 3
@@ -35,10 +37,48 @@ _OPENERS_DE = re.compile(
     r")(?P<rest>.*)$",
     re.IGNORECASE,
 )
+_PAYS_EN = r"(?:contribute|pay|reimburse|refund|cover|spend|give|grant|offer|subsidi[sz]e|add)s?"
+_PAYS_DE = r"(?:zahl|erstatt|übernimm|übernehm|zuschieß|gib|gewähr|steuer)\w*(?:\s+\w+)??"
+_OBJECT_EN = re.compile(
+    r"^\W*how\s+(?:much|many)\s+(?:do|does|did|will|would|can)\s+(?:\w+\s+){1,3}?"
+    + _PAYS_EN
+    + r"\s+(?:to|for|towards|on)\s+"
+    + _ARTICLE_EN
+    + r"(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_OBJECT_DE = re.compile(
+    r"^\W*wie\s*viel\s+" + _PAYS_DE + r"\s+(?:\w+\s+){0,3}?(?:für|zu|zum|zur)\s+" + _ARTICLE_DE + r"(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+"""The second form: what is paid for ("How much does the company contribute to **dental
+insurance**?", "Wie viel zahlt die Firma für das **Jobticket**?"). The amount is asked; the thing
+it is for is what a passage must name."""
 _TOKEN = re.compile(r"[\w][\w./-]*")
 _AUXILIARIES = frozenset(
     ["do", "does", "did", "is", "are", "was", "were", "can", "may", "must", "should", "will", "would", "have", "has"]
 )
+
+
+CODE_NOUNS = frozenset(
+    ["command", "commands", "befehl", "befehle", "befehls", "kommando", "kommandos", "kommandozeile"]
+)
+"""Words for literal text to type ("Which command rolls back …", "Mit welchem Befehl …"): a sentence
+with a code span (the backticked "argocd app rollback <service>") names one, whatever it calls it."""
+
+
+def names_code(word: str, text: str) -> bool:
+    """``word`` asks for a command and ``text`` has a code span."""
+    return word.lower() in CODE_NOUNS and INLINE_CODE.search(text) is not None
+
+
+def asks_for_code(question: str) -> bool:
+    """The question asks for a command ("Which command …", "Mit welchem Befehl …")."""
+    language = clear_language(question)  # a short question may not tell: either form will do
+    words = (
+        focus_words(question, language) if language else [*focus_words(question, "de"), *focus_words(question, "en")]
+    )
+    return any(w.lower() in CODE_NOUNS for w in words)
 
 
 def focus_words(question: str, language: str | None) -> list[str]:
@@ -46,7 +86,7 @@ def focus_words(question: str, language: str | None) -> list[str]:
     when the question does not open with one of the forms above. German: the capitalised words
     (nouns) right after the question word; English: the content words up to the first stop word."""
     if language == "de":
-        match = _OPENERS_DE.match(question)
+        match = _OBJECT_DE.match(question) or _OPENERS_DE.match(question)
         if match is None:
             return []
         words = []
@@ -56,7 +96,7 @@ def focus_words(question: str, language: str | None) -> list[str]:
             words.append(token)
         return _content(words)
     if language == "en":
-        match = _OPENERS_EN.match(question)
+        match = _OBJECT_EN.match(question) or _OPENERS_EN.match(question)
         if match is None:
             return []
         words = []

@@ -14,15 +14,19 @@ _INLINE = [
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links -> their text
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # bold
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # italics
-    (re.compile(r"`([^`]*)`"), r"\1"),
 ]
+_CODE_SPAN = re.compile(r"(`[^`]+`)")
 
 
 def clean_inline(text: str) -> str:
-    """Drop Markdown emphasis, link targets and images; keep the words."""
-    for pattern, repl in _INLINE:
-        text = pattern.sub(repl, text)
-    return text
+    """Drop Markdown emphasis, link targets and images; keep the words. Code spans keep their
+    backticks: they mark literal text (a command, a path, a setting) that the answer must quote as
+    written, and that a question for "the command" asks for (``answering.focus``)."""
+    parts = _CODE_SPAN.split(text)
+    for i in range(0, len(parts), 2):  # the even parts are outside code spans
+        for pattern, repl in _INLINE:
+            parts[i] = pattern.sub(repl, parts[i])
+    return "".join(parts)
 
 
 def split_sections(markdown: str) -> tuple[str, tuple[Section, ...]]:
@@ -65,7 +69,7 @@ def split_sections(markdown: str) -> tuple[str, tuple[Section, ...]]:
             heading = line.strip()
             i += 1
         if level:
-            heading = clean_inline(heading).strip()
+            heading = clean_inline(heading).replace("`", "").strip()  # a label: no code marks
             flush()
             while path and path[-1][0] >= level:
                 path.pop()

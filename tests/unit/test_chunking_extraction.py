@@ -87,13 +87,19 @@ def test_crlf_line_endings() -> None:
     assert [(s.headings, s.text) for s in sections] == [(("A",), "line one"), (("A", "B"), "line two")]
 
 
-def test_links_bold_italics_images_and_code_are_cleaned() -> None:
+def test_links_bold_italics_and_images_are_cleaned_and_code_spans_kept() -> None:
     cleaned = clean_inline(
         "See [the policy](https://intranet/x.pdf) and **bold** __strong__ *italic* `code` ![logo](a.png)end"
     )
-    assert cleaned == "See the policy and bold strong italic code end"
+    assert cleaned == "See the policy and bold strong italic `code` end"
     _, sections = split_sections("# T\nRead [**this**](http://a/b) now\n")
     assert sections[0].text == "Read this now"
+
+
+def test_code_spans_are_quoted_as_written() -> None:
+    assert clean_inline("Run `python -m devstack.llm __main__ *.gguf` or **stop**") == (
+        "Run `python -m devstack.llm __main__ *.gguf` or stop"
+    )
 
 
 def test_arithmetic_stars_are_not_italics() -> None:

@@ -234,6 +234,43 @@ def test_the_sentence_naming_the_asked_thing_wins(selector: SentenceSelector) ->
     assert chosen.sentences[0] == "Indikative Kaufpreisspanne: 38 bis 42 Mio. EUR."
 
 
+RUNBOOK = doc(7, "Deployment Runbook")
+ROLLBACK = (
+    'Post the result ("done", "rolled back" or "aborted") in the "Deployments" channel. '
+    "Use `argocd app rollback <service>`, which restores the previous revision within about 2 minutes."
+)
+
+
+def test_a_question_for_a_command_is_answered_by_the_sentence_quoting_one(selector: SentenceSelector) -> None:
+    sources = group_sources([hit(RUNBOOK, ROLLBACK)])
+    found = candidates(sources)
+    # the same dense similarity for both; the first shares more words ("rolled back", "Deployments")
+    vectors, question_vector = np.ones((len(found), 4), dtype=np.float32), np.ones(4, dtype=np.float32)
+    question = "Which command rolls back a deployment?"
+    assert (
+        "rolled back"
+        in selector.rank("How is a deployment rolled back?", question_vector, found, vectors, sources).sentences[0]
+    )
+    chosen = selector.rank(question, question_vector, found, vectors, sources)
+    assert chosen.sentences == (found[1].text,) and "`argocd app rollback <service>`" in chosen.sentences[0]
+    assert selector.coverage(question, found[1].text) > selector.coverage(
+        "Which tool rolls back a deployment?", found[1].text
+    )
+
+
+def test_a_question_for_a_command_without_one_in_the_passages_is_near_topic(selector: SentenceSelector) -> None:
+    guideline = doc(8, "IT Security Guideline")
+    text = "Use the VPN only on company devices. Screens lock automatically after 5 minutes of inactivity."
+    extract = asyncio.run(
+        selector.select("Which command resets the VPN connection?", None, group_sources([hit(guideline, text)]))
+    )
+    assert extract is not None and extract.passage_focus == 0.0 and extract.near_topic and not extract.answers
+    quoted = asyncio.run(
+        selector.select("Which command rolls back a deployment?", None, group_sources([hit(RUNBOOK, ROLLBACK)]))
+    )
+    assert quoted is not None and quoted.answers and "argocd" in quoted.sentences[0]
+
+
 def _extract(coverage: float, dense: float, focus: float | None, passage_focus: float | None) -> Extract:
     source = group_sources(PASSAGES)[0]
     return Extract(("Ein Satz.",), source, 1.0, dense, 0.0, coverage, focus=focus, passage_focus=passage_focus)
@@ -246,6 +283,8 @@ def test_a_passage_without_the_asked_thing_is_near_topic() -> None:
     # most of the question's words: the asked thing is only worded differently ("Gehaltsbänder")
     assert _extract(coverage=0.67, dense=0.88, focus=0.0, passage_focus=0.0).answers
     assert _extract(coverage=0.33, dense=0.86, focus=None, passage_focus=None).answers  # no focus words
+    # half of the question's words ("company", "contribute") and none of what it asks for ("dental insurance")
+    assert not _extract(coverage=0.5, dense=0.81, focus=0.0, passage_focus=0.0).answers
 
 
 def test_a_sentence_naming_everything_asked_for_answers() -> None:

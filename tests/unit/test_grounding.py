@@ -111,6 +111,18 @@ def test_invented_facts_fail(answer: str, kind: str) -> None:
     assert kind in {f.kind for f in ungrounded}
 
 
+def test_a_command_in_a_code_span_is_a_fact() -> None:
+    runbook = group_sources([hit(doc(4, "Deployment Runbook"), "Use `argocd app rollback <service>` to roll back.")])
+    grounding = GroundingCheck("Which command rolls back a deployment?", runbook)
+    assert ("code", "argocd app rollback <service>") in facts("Run `argocd app rollback <service>`.")
+    assert grounding.answer("Run `argocd app rollback <service>` [1].")[0] is Check.PASSED
+    # a command the runbook does not give is invented, whatever its words
+    verdict, ungrounded = grounding.answer("Run `kubectl rollout undo deployment/<service>` [1].")
+    assert verdict is Check.UNGROUNDED and {f.kind for f in ungrounded} == {"code"}
+    verdict, _ = grounding.answer("Run `argocd app rollback payments` [1].")
+    assert verdict is Check.UNGROUNDED  # filled in: not what the source says to type
+
+
 def test_a_fact_from_the_question_is_not_invented() -> None:
     verdict, _ = GroundingCheck("Gilt die Grenze auch für 2 Nächte?", SOURCES).answer("Ja, auch für 2 Nächte [1].")
     assert verdict is Check.PASSED
