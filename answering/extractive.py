@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from answering.facts import INLINE_CODE, extract_facts
-from answering.focus import asks_for_code, focus_words, names_code
+from answering.focus import asks_for_code, focus_words, names_kind
 from answering.grounding import Asked, asked_kind, has_kind
 from answering.language import clear_language
 from answering.prompts import SourceDocument
@@ -257,7 +257,7 @@ class SentenceSelector:
         return {
             w
             for w, stems in terms
-            if stems & found or any(compound_match(s, found) for s in stems) or names_code(w, text)
+            if stems & found or any(compound_match(s, found) for s in stems) or names_kind(w, text)
         }
 
     def coverage(self, question: str, text: str) -> float:

@@ -52,7 +52,7 @@ NUMBER_WORDS = {
 """Number words that are facts ("ein"/"one" are not: they are mostly articles)."""
 
 _MARKER = re.compile(r"\[\d{1,3}\]")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"https?://\S+")
 INLINE_CODE = re.compile(r"`([^`\n]{1,120})`")
 """A Markdown code span (``argocd app rollback <service>``): literal text to type or look for, so
@@ -244,7 +244,7 @@ def extract_facts(text: str) -> list[Fact]:
     )
 
     take(_URL, lambda m: [Fact("code", m.group(0).rstrip(".,;)").lower(), m.group(0))])
-    take(_EMAIL, lambda m: [Fact("email", m.group(0).lower().rstrip("."), m.group(0))])
+    take(EMAIL, lambda m: [Fact("email", m.group(0).lower().rstrip("."), m.group(0))])
     take(_CODE, lambda m: [Fact("code", m.group(0).lower(), m.group(0))])
     take(_TIME, lambda m: [Fact("time", f"{int(m.group(1) or m.group(3))}:{m.group(2) or m.group(4)}", m.group(0))])
     take(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from answering.facts import INLINE_CODE
+from answering.facts import EMAIL, INLINE_CODE
 from answering.language import clear_language
 from retrieval.lexical import content_words
 
@@ -63,13 +63,19 @@ _AUXILIARIES = frozenset(
 CODE_NOUNS = frozenset(
     ["command", "commands", "befehl", "befehle", "befehls", "kommando", "kommandos", "kommandozeile"]
 )
-"""Words for literal text to type ("Which command rolls back …", "Mit welchem Befehl …"): a sentence
-with a code span (the backticked "argocd app rollback <service>") names one, whatever it calls it."""
+"""Words for literal text to type ("Which command rolls back …", "Mit welchem Befehl …")."""
+ADDRESS_NOUNS = frozenset(["adresse", "address", "mailadresse", "email", "mail"])
+"""Words for an e-mail address ("An welche Adresse leite ich … weiter?", "E-Mail-Adresse" in parts)."""
+_NAMED_BY = {**dict.fromkeys(CODE_NOUNS, INLINE_CODE), **dict.fromkeys(ADDRESS_NOUNS, EMAIL)}
+"""Asked-for things that a text names by giving one, whatever it calls it: a sentence with a code
+span (the backticked "argocd app rollback <service>") names a command, one with an e-mail address
+names the address ("Report phishing to phishing@contoso.dev")."""
 
 
-def names_code(word: str, text: str) -> bool:
-    """``word`` asks for a command and ``text`` has a code span."""
-    return word.lower() in CODE_NOUNS and INLINE_CODE.search(text) is not None
+def names_kind(word: str, text: str) -> bool:
+    """``word`` asks for a command or an address and ``text`` gives one."""
+    pattern = _NAMED_BY.get(word.lower())
+    return pattern is not None and pattern.search(text) is not None
 
 
 def asks_for_code(question: str) -> bool:

@@ -271,6 +271,12 @@ def test_a_question_for_a_command_without_one_in_the_passages_is_near_topic(sele
     assert quoted is not None and quoted.answers and "argocd" in quoted.sentences[0]
 
 
+def test_an_address_is_named_by_giving_one(selector: SentenceSelector) -> None:
+    texts = ["Phishing is a common attack.", "Report phishing to phishing@contoso.dev."]
+    shares = selector.focus_shares("An welche Adresse leite ich eine Phishing-Mail weiter?", texts, [True, True])
+    assert shares is not None and shares[1] == 1.0 and shares[0] < 1.0
+
+
 def _extract(coverage: float, dense: float, focus: float | None, passage_focus: float | None) -> Extract:
     source = group_sources(PASSAGES)[0]
     return Extract(("Ein Satz.",), source, 1.0, dense, 0.0, coverage, focus=focus, passage_focus=passage_focus)
