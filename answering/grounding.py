@@ -160,6 +160,7 @@ class _SourceFacts:
     keys: set[tuple[str, str]]
     text: str
     digits: str
+    words: frozenset[str]
 
 
 def _fold(text: str) -> str:
@@ -172,7 +173,9 @@ def _index(text: str) -> _SourceFacts:
     for f in facts:
         if f.kind == "date":
             keys.add(("month", f.key.split(".")[1]))
-    return _SourceFacts(keys, text.lower() + "\n" + _fold(text), " ".join(re.findall(r"\d+", text)))
+    return _SourceFacts(
+        keys, text.lower() + "\n" + _fold(text), " ".join(re.findall(r"\d+", text)), frozenset(words_of(text))
+    )
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ class GroundingCheck:
                 return True
             if fact.kind in ("code", "email", "name") and fact.key in source.text:
                 return True
+            if fact.text.startswith("`") and set(words_of(fact.key)) <= source.words:
+                return True  # a code span of the source's words (`Expenses > New report`): formatting, not a fact
             if fact.kind == "name" and len(fact.key) > 4 and fact.key[:-1] in source.text:
                 return True  # inflection: "Krügers", "Brandts"
             if (

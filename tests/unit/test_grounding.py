@@ -121,6 +121,11 @@ def test_a_command_in_a_code_span_is_a_fact() -> None:
     assert verdict is Check.UNGROUNDED and {f.kind for f in ungrounded} == {"code"}
     verdict, _ = grounding.answer("Run `argocd app rollback payments` [1].")
     assert verdict is Check.UNGROUNDED  # filled in: not what the source says to type
+    # a model marking the source's own words as code adds no fact
+    howto = group_sources([hit(doc(5, "Expenses"), 'Open TravelDesk, go to "Expenses" and create a new report.')])
+    expenses = GroundingCheck("How do I claim expenses?", howto)
+    assert expenses.answer("In TravelDesk, open `Expenses > New report` [1].")[0] is Check.PASSED
+    assert expenses.answer("In TravelDesk, open `Expenses > Submit` [1].")[0] is Check.UNGROUNDED
 
 
 def test_a_fact_from_the_question_is_not_invented() -> None:
