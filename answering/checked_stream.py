@@ -79,6 +79,13 @@ class CheckedStream:
         if not sentence.strip():
             self._buffer_whitespace(sentence)
             return ""
+        copied = self._check.copies_prompt(sentence)
+        if copied == "title":
+            return ""  # the source's heading line, repeated before the answer
+        if copied == "passage":
+            self.verdict = Check.TRUNCATED if self.released else Check.ECHO
+            self._pending = []
+            return ""
         result = self._check.sentence(sentence)
         if not result.ok:
             self.ungrounded = result.ungrounded

@@ -47,6 +47,9 @@ class Check(StrEnum):
     NO_EXTRACT = "no_extract"
     """``extract_first``: asked for a number, date or person, and no sentence of the passages gives
     one; the model is not asked for it either ("nothing found")."""
+    ECHO = "echo"
+    """The model copied a passage as the prompt shows it (its "Title › Section:" line and text)
+    instead of answering: grounded, but not an answer."""
     UNSUPPORTED = "unsupported"
     """The model was not asked: the permitted passages hold too few of the question's terms."""
 
@@ -219,6 +222,22 @@ class GroundingCheck:
             ):
                 return True  # a number inside a code or a date of the source
         return False
+
+    def copies_prompt(self, text: str) -> str | None:
+        """``"title"`` when ``text`` is a source's title line of the prompt ("[3] Checkliste
+        Monatsabschluss"), ``"passage"`` when it opens with a passage's heading line as the prompt
+        writes it ("Checkliste Monatsabschluss › AT 1: …: * Kreditoren-Cut-off …": the "›" path is
+        the prompt's own format, the model copies the passage), else ``None``."""
+        line = " ".join(MARKER.sub(" ", text).split()).casefold()
+        if not line:
+            return None
+        for source in self.sources:
+            title = " ".join(source.doc.title.split()).casefold()
+            if line.rstrip(":.") == title:
+                return "title"
+            if line.startswith(title + " ›"):
+                return "passage"
+        return None
 
     def only_names_sources(self, text: str) -> bool:
         """Every word of ``text`` is a word of the question or of a source's title ("Projekt

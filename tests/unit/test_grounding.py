@@ -205,6 +205,20 @@ def test_stream_ends_before_a_later_invented_sentence() -> None:
     assert stream.verdict is Check.TRUNCATED and not stream.failed
 
 
+def test_stream_drops_a_copied_title_and_fails_a_copied_passage() -> None:
+    copy = [
+        "[1] Reisekostenrichtlinie\n",
+        "Reisekostenrichtlinie › Section: Die Hotelobergrenze beträgt 120 EUR pro Nacht. ",
+    ]
+    shown, stream = _stream(check(), [*copy, "Das Tagesgericht kostet 4,50 EUR. [1]"])
+    assert shown == "" and stream.verdict is Check.ECHO and stream.failed
+    shown, stream = _stream(check(), ["Reisekostenrichtlinie\n", "Die Hotelobergrenze beträgt 120 EUR [1]."])
+    assert shown == "Die Hotelobergrenze beträgt 120 EUR [1]." and stream.verdict is Check.PASSED
+    # the title as a lead-in to the model's own words is an answer
+    shown, stream = _stream(check(), ["Reisekostenrichtlinie: Hotels kosten höchstens 120 EUR [1]."])
+    assert stream.verdict is Check.PASSED and shown.startswith("Reisekostenrichtlinie:")
+
+
 def test_stream_waits_for_the_asked_kind() -> None:
     stream = CheckedStream(check("Wie hoch ist die Hotelobergrenze?"))
     assert stream.feed("Laut der Richtlinie gilt eine Grenze. ") == ""
