@@ -46,7 +46,6 @@ from devstack.processes import Child, free_port, run_sync, start_devtenant, star
 SEED_QUESTIONS = REPO / "devtenant" / "seed" / "questions.json"
 UNANSWERABLE = REPO / "bench" / "unanswerable.json"
 LANGUAGES = ("de", "en")
-CAUGHT = {"ungrounded", "truncated", "empty", "missing_kind", "refusal", "echo"}
 
 
 def load_set(every: int = 1) -> list[dict[str, Any]]:
