@@ -32,6 +32,7 @@ from composition import audit_settings, build_ingestion, build_serving, build_st
 from observability import SyncMetrics, configure_logging, correlation_scope
 from retrieval.ingest import SyncState
 from retrieval.sync_report import format_report
+from retrieval.sync_state import SyncRunning
 from retrieval.types import Hit
 from settings import Settings
 from sizing.cli import add_size_parser, run_size
@@ -45,6 +46,17 @@ NOISY_LOGGERS = ("httpx", "azure", "bm25s", "msal", "urllib3", "sentence_transfo
 async def run_sync(settings: Settings, permissions_only: bool = False, metrics: SyncMetrics | None = None) -> int:
     """One content sync (or, with ``permissions_only``, one permission refresh); prints the report."""
     mode = "permissions" if permissions_only else "sync"
+    try:
+        with SyncState(settings.data_dir / "sync").exclusive():
+            return await _run_sync(settings, mode, metrics)
+    except SyncRunning as exc:
+        log.warning("sync skipped: %s", exc)
+        print(f"sync skipped: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _run_sync(settings: Settings, mode: str, metrics: SyncMetrics | None) -> int:
+    permissions_only = mode == "permissions"
     ingestion = build_ingestion(settings)
     if metrics is not None:
         metrics.started()

@@ -15,8 +15,11 @@ documents plus tombstones for their old rows, never the whole corpus again. ``me
 live rows of all segments as one (in a background thread of the sync; a segment appended meanwhile
 is kept after the merged one). Every segment and generation file is written under a temporary name,
 fsynced and renamed into place, then ``CURRENT`` is replaced with ``os.replace``: a reader, or a
-process killed at any point, sees the old or the new generation, never half of one. Segments are
-immutable, so replicas can share the directory read-only (docs/scaling.md).
+process killed at any point, sees the old or the new generation, never half of one. A segment that
+no kept generation lists is pruned, except one this store has renamed into place and not committed
+yet (the sync's, while the background merge commits, and the other way round). One process writes
+at a time: ``sync`` holds ``SyncState.exclusive``. Segments are immutable, so replicas can share
+the directory read-only (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +82,11 @@ class SnapshotStore:
         self.generations_dir = self.index_dir / "generations"
         self.current_file = self.index_dir / "CURRENT"
         self._commit = threading.Lock()
+        self._unpublished: set[str] = set()
+        """Segments renamed into place by this store and not yet in a committed generation: the
+        sync's next segment while the background merge commits, or the merge's while the sync
+        does. ``_prune`` must not take them for leftovers."""
+        self._unpublished_lock = threading.Lock()
 
     def current_id(self) -> str | None:
         try:
@@ -101,7 +110,7 @@ class SnapshotStore:
         if len(chunk_list) != len(vectors):
             raise ValueError("chunks and vectors differ in length")
         segment_id = self._write_segment_files(chunk_list, vectors, embedder_name)
-        with self._commit:
+        with self._commit, self._publishing(segment_id):
             return self._commit_generation(embedder_name, [{"id": segment_id, "dead": []}])
 
     def write_segment(
@@ -118,7 +127,7 @@ class SnapshotStore:
             return self.write(chunk_list, vectors, embedder_name)
         dead = {tuple(k) for k in removed} | {_doc_key(c) for c in chunk_list}
         segment_id = self._write_segment_files(chunk_list, vectors, embedder_name) if chunk_list else None
-        with self._commit:
+        with self._commit, self._publishing(segment_id):
             base = self.generation()
             segments = [{"id": s["id"], "dead": sorted({tuple(k) for k in s["dead"]} | dead)} for s in base["segments"]]
             if segment_id is not None:
@@ -140,7 +149,11 @@ class SnapshotStore:
         segment_id = _new_id()
         tmp = self.segments_dir / f".tmp-{os.getpid()}-{segment_id}"
         tmp.mkdir()
-        chunks, documents = write(tmp)
+        try:
+            chunks, documents = write(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         meta = {
             "id": segment_id,
             "embedder": embedder_name,
@@ -150,9 +163,28 @@ class SnapshotStore:
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
         _fsync_dir(tmp)
-        os.replace(tmp, self.segments_dir / segment_id)
-        _fsync_dir(self.segments_dir)
+        with self._unpublished_lock:  # before the rename: a concurrent prune must never see it unowned
+            self._unpublished.add(segment_id)
+        try:
+            os.replace(tmp, self.segments_dir / segment_id)
+            _fsync_dir(self.segments_dir)
+        except BaseException:
+            self._published(segment_id)
+            raise
         return segment_id
+
+    @contextmanager
+    def _publishing(self, segment_id: str | None) -> Iterator[None]:
+        """Around the commit of a generation that lists ``segment_id``: afterwards the segment is
+        kept (or pruned) by the generations that list it, like any other."""
+        try:
+            yield
+        finally:
+            self._published(segment_id)
+
+    def _published(self, segment_id: str | None) -> None:
+        with self._unpublished_lock:
+            self._unpublished.discard(segment_id or "")
 
     def _write_live_rows(self, record: dict[str, Any]) -> Callable[[Path], tuple[int, int]]:
         """A writer of the live rows of ``record``'s segments into one segment, streaming: lines
@@ -203,7 +235,8 @@ class SnapshotStore:
         names = sorted(p.stem for p in self.generations_dir.iterdir() if not p.name.startswith("."))
         for name in names[:-KEEP_SNAPSHOTS]:
             (self.generations_dir / f"{name}.json").unlink(missing_ok=True)
-        kept: set[str] = set()
+        with self._unpublished_lock:
+            kept = set(self._unpublished)
         for name in names[-KEEP_SNAPSHOTS:]:
             kept.update(s["id"] for s in self.generation(name)["segments"])
         mine = f".tmp-{os.getpid()}-"
@@ -292,7 +325,7 @@ class SnapshotStore:
         if base is None or len(base["segments"]) < 2 and not base["segments"][0]["dead"]:
             return None
         segment_id = self._new_segment(self._write_live_rows(base), base["embedder"])
-        with self._commit:
+        with self._commit, self._publishing(segment_id):
             current = self.generation()
             ids = [s["id"] for s in base["segments"]]
             if [s["id"] for s in current["segments"][: len(ids)]] != ids:

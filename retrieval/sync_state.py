@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from retrieval.sync_report import SyncReport
+
+
+class SyncRunning(RuntimeError):
+    """Another process is syncing into the same ``DATA_DIR``."""
 
 
 class SyncState:
@@ -18,6 +25,27 @@ class SyncState:
         self.cursor_file = self.sync_dir / "cursors.json"
         self.seen_file = self.sync_dir / "full_rounds.json"
         self.report_file = self.sync_dir / "last_report.json"
+        self.lock_file = self.sync_dir / "sync.lock"
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held for a whole sync: a second sync into the same ``DATA_DIR`` (a manual one while
+        ``sync --watch`` runs) fails at once with ``SyncRunning`` instead of writing cursors and
+        index segments alongside. The lock is the kernel's (``flock``), so it goes with the process,
+        however that ends."""
+        self.sync_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                raise SyncRunning(f"another sync is running into {self.sync_dir.parent} (pid {holder})") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
 
     def load_seen(self) -> dict[str, set[str]]:
         """Drives in a full enumeration saved halfway: the item ids seen so far."""

@@ -308,3 +308,58 @@ def test_merge_keeps_the_live_rows_and_a_segment_appended_meanwhile(tmp_path) ->
     assert store.merge() is not None and len(store.generation()["segments"]) == 1
     assert sorted((c.chunk_id, c.text) for c in store.load()[0]) == expected
     assert store.merge() is None  # one clean segment: nothing to do
+
+
+class CommitsBetween(SnapshotStore):
+    """Runs ``between`` once, right after the next segment is renamed into place and before the
+    generation that lists it is committed: where the sync's background merge and the sync's
+    next checkpoint interleave."""
+
+    between = None
+
+    def _new_segment(self, write, embedder_name):  # type: ignore[no-untyped-def]
+        segment_id = super()._new_segment(write, embedder_name)
+        step, self.between = self.between, None
+        if step is not None:
+            step()
+        return segment_id
+
+
+def _texts(store: SnapshotStore) -> list[tuple[str, str]]:
+    return sorted((c.chunk_id, c.text) for c in store.load()[0])
+
+
+def test_a_merge_committed_while_a_segment_is_written_does_not_prune_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = CommitsBetween(tmp_path)
+    store.write(_docs({"a": "alpha", "b": "beta"}), _vectors(4, 0), "emb")
+    store.write_segment(_docs({"b": "beta 2"}), _vectors(2, 1), "emb", removed=[])
+    merged: list[str | None] = []
+    store.between = lambda: merged.append(store.merge())
+    store.write_segment(_docs({"c": "gamma"}), _vectors(2, 2), "emb", removed=[])
+    assert merged and merged[0] is not None, "the merge committed in between"
+    assert _texts(store) == [("a-0", "alpha"), ("a-1", "alpha"), ("b-0", "beta 2"), ("b-1", "beta 2")] + [
+        ("c-0", "gamma"),
+        ("c-1", "gamma"),
+    ]
+    listed = {s["id"] for s in store.generation()["segments"]}
+    assert listed <= {p.name for p in (tmp_path / "segments").iterdir()}
+
+
+def test_a_segment_committed_while_a_merge_is_written_does_not_prune_the_merge(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = CommitsBetween(tmp_path)
+    store.write(_docs({"a": "alpha", "b": "beta"}), _vectors(4, 0), "emb")
+    store.write_segment(_docs({"b": "beta 2"}), _vectors(2, 1), "emb", removed=[])
+    store.between = lambda: store.write_segment(_docs({"c": "gamma"}), _vectors(2, 2), "emb", removed=[("drive", "a")])
+    assert store.merge() is not None
+    assert len(store.generation()["segments"]) == 2, "the merged segment and the one committed meanwhile"
+    assert _texts(store) == [("b-0", "beta 2"), ("b-1", "beta 2"), ("c-0", "gamma"), ("c-1", "gamma")]
+    # once listed, the segments are pruned like any other: the next generations drop the old ones
+    for n in range(4):
+        store.write_segment(_docs({"d": f"delta {n}"}), _vectors(2, 3 + n), "emb", removed=[])
+    assert store._unpublished == set()
+    kept = {
+        s["id"]
+        for name in sorted(p.stem for p in (tmp_path / "generations").iterdir())
+        for s in store.generation(name)["segments"]
+    }
+    assert {p.name for p in (tmp_path / "segments").iterdir()} == kept

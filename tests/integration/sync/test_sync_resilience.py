@@ -110,14 +110,15 @@ def test_one_throttled_graph_call_is_sent_exactly_graph_retry_max_attempts_times
     assert sent()[:6] == [429] * 5 + [200] and admin(tenant, "GET", "faults") == []
 
 
-def _kill_when(env: dict[str, str], ready: Any, timeout: float = 120) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "sync"],
-        cwd=REPO,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def _start_sync(env: dict[str, str], output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """``app.py sync`` in the background."""
+    return subprocess.Popen(
+        [sys.executable, "app.py", "sync"], cwd=REPO, env={**os.environ, **env}, stdout=output, stderr=output, text=True
     )
+
+
+def _kill_when(env: dict[str, str], ready: Any, timeout: float = 120) -> None:
+    process = _start_sync(env)
     deadline = time.monotonic() + timeout
     try:
         while not ready():
@@ -170,3 +171,24 @@ def test_killed_sync_resumes_to_exactly_the_full_index(tenant: DevTenant, env: d
     for name, doc in reference.items():
         assert resumed[name]["chunk_ids"] == doc["chunk_ids"], name
         assert resumed[name]["acl"] == doc["acl"], name
+
+
+def test_a_second_sync_into_the_same_data_dir_is_refused_while_one_runs(tenant: DevTenant, env: dict[str, str]) -> None:
+    admin(tenant, "POST", "faults", {"path_regex": "/permissions", "status": 429, "retry_after": 1, "count": 4})
+    admin(tenant, "DELETE", "requests")
+    first = _start_sync(env, subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not admin(tenant, "GET", "requests"):  # the first one is reading Graph, lock held
+            assert first.poll() is None and time.monotonic() < deadline, "the first sync never reached Graph"
+            time.sleep(0.05)
+        second = sync(env, check=False)
+        assert first.poll() is None, "the second sync was refused while the first still ran"
+        assert second.returncode == 1
+        assert f"another sync is running into {env['DATA_DIR']} (pid {first.pid})" in second.stderr
+        out, err = first.communicate(timeout=240)
+    finally:
+        first.kill()
+    assert first.returncode == 0, err[-3000:]
+    assert set(index(env)) == INDEXED
+    assert sync(env).returncode == 0, "the lock goes with the process"
